@@ -1,0 +1,58 @@
+using System.Text.Json.Serialization;
+using Hangfire;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using ServiceDesk.Bot.Api;
+using ServiceDesk.Bot.Hosting;
+using ServiceDesk.Bot.Jobs;
+using ServiceDesk.Core;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+
+var builder = WebApplication.CreateBuilder(args);
+var dataFolder = DataFolder.Resolve(builder.Environment);
+
+builder.Services.AddServiceDeskCore(builder.Configuration, Path.Combine(dataFolder, "servicedesk.db"));
+builder.Services.AddServiceDeskJobs(builder.Configuration);
+
+builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
+builder.Services.AddAuthentication()
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(TicketEndpoints.Policy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+var app = builder.Build();
+
+await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+ChannelReport.Log(app.Configuration, app.Logger);
+HangfireSetup.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
+await using (var scope = app.Services.CreateAsyncScope())
+{
+    // In-memory job storage forgets on restart; the outbox does not.
+    await scope.ServiceProvider.GetRequiredService<OutboxRecovery>().RequeueAsync(app.Lifetime.ApplicationStopping);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.MapTicketEndpoints();
+
+// Local requests only until the agent console brings sign-in.
+app.MapHangfireDashboard("/hangfire");
+app.MapGet("/", () => Results.Text("ServiceDesk is running. API: /api/tickets (OpenAPI at /openapi/v1.json).")).ExcludeFromDescription();
+
+app.Run();
+
+/// <summary>The host's entry point, visible to the integration tests.</summary>
+public partial class Program;

@@ -1,0 +1,72 @@
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Priorities;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core.Intake;
+
+/// <summary>A message from a user, normalised by its channel; the only way into the desk.</summary>
+public sealed record InboundMessage
+{
+    public required Channel Channel { get; init; }
+
+    /// <summary>The channel's id for the message (activity id, Message-ID, MessageSid): redeliveries carry the same.</summary>
+    public required string ExternalId { get; init; }
+
+    /// <summary>AAD object id, e-mail address or E.164 phone number.</summary>
+    public required string SenderAddress { get; init; }
+
+    public string? SenderName { get; init; }
+
+    /// <summary>The channel's thread (Teams conversation id, phone pair); null where the channel has none.</summary>
+    public string? ConversationKey { get; init; }
+
+    /// <summary>What the channel needs to answer in this conversation later, as the channel's JSON.</summary>
+    public string? ReplyHandle { get; init; }
+
+    public string? Subject { get; init; }
+
+    public required string Text { get; init; }
+
+    public IReadOnlyList<AttachmentInfo> Attachments { get; init; } = [];
+
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    /// <summary>The sender's locale as the channel reports it (e.g. <c>es-ES</c>).</summary>
+    public string? Locale { get; init; }
+
+    /// <summary>External ids of earlier messages this one answers (e-mail In-Reply-To / References).</summary>
+    public IReadOnlyList<string> ThreadKeys { get; init; } = [];
+
+    /// <summary>A ticket the channel already knows this belongs to (e.g. decoded from our own Message-ID).</summary>
+    public long? TicketId { get; init; }
+
+    /// <summary>Open a new ticket even if the conversation has one (a forwarded mail, the bot's "report an issue").</summary>
+    public bool StartsNewTicket { get; init; }
+
+    /// <summary>Queue an acknowledgement for a new ticket; false where the channel answers in-line (the bot).</summary>
+    public bool Acknowledge { get; init; } = true;
+
+    public TicketType Type { get; init; } = TicketType.Incident;
+
+    public Impact Impact { get; init; } = Impact.Medium;
+
+    public Urgency Urgency { get; init; } = Urgency.Medium;
+
+    /// <summary>A service code from the catalogue; the default service when null or unknown.</summary>
+    public string? ServiceCode { get; init; }
+}
+
+public enum IntakeOutcome
+{
+    CreatedTicket,
+    AppendedToTicket,
+    ReopenedTicket,
+
+    /// <summary>The ticket was past its reopen window: a new ticket, linked to it, was opened.</summary>
+    CreatedFollowUpTicket,
+
+    /// <summary>Already received: nothing was written.</summary>
+    Duplicate,
+}
+
+public sealed record IntakeResult(IntakeOutcome Outcome, long MessageId, long TicketId, string TicketNumber, long ContactId, long? ConversationId);

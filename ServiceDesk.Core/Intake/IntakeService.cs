@@ -1,0 +1,308 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Catalogue;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Notifications;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Sla;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core.Intake;
+
+/// <summary>
+/// Takes one inbound message into the desk in one transaction: de-duplicate, resolve the contact
+/// and conversation, find or open the ticket, store the message and events, queue notifications.
+/// </summary>
+public sealed partial class IntakeService(
+    ServiceDeskDbContext db,
+    WriteTransaction transaction,
+    Notifier notifier,
+    IOutboxScheduler scheduler,
+    SlaClock sla,
+    TicketNumber numbers,
+    IOptions<DeskOptions> desk,
+    TimeProvider time,
+    ILogger<IntakeService> logger)
+{
+    /// <summary>The service new tickets get when the channel names none.</summary>
+    public const string DefaultServiceCode = "general";
+
+    public async Task<IntakeResult> ReceiveAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        Validate(inbound);
+        var queued = new List<OutboxMessage>();
+        var result = await transaction.RunAsync(
+            async ct =>
+            {
+                queued.Clear();
+                return await ReceiveInTransactionAsync(inbound, queued, ct);
+            },
+            cancellationToken);
+
+        foreach (var row in queued)
+        {
+            scheduler.Schedule(row.Id);
+        }
+
+        if (result.Outcome == IntakeOutcome.Duplicate)
+        {
+            LogDuplicate(inbound.Channel, inbound.ExternalId, result.TicketNumber);
+        }
+
+        return result;
+    }
+
+    private async Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, CancellationToken ct)
+    {
+        // Cheap early answer for redeliveries; the unique index is what makes it race-proof.
+        var existing = await db.Messages.AsNoTracking()
+            .Where(m => m.Channel == inbound.Channel && m.ExternalId == inbound.ExternalId)
+            .Select(m => new { m.Id, m.TicketId, m.AuthorContactId, m.ConversationId })
+            .FirstOrDefaultAsync(ct);
+        if (existing is not null)
+        {
+            var ticketId = existing.TicketId ?? 0;
+            return new IntakeResult(IntakeOutcome.Duplicate, existing.Id, ticketId, numbers.Format(ticketId), existing.AuthorContactId ?? 0, existing.ConversationId);
+        }
+
+        var now = time.GetUtcNow();
+        var contact = await ResolveContactAsync(inbound, now, ct);
+        var conversation = await ResolveConversationAsync(inbound, contact, now, ct);
+        var actor = $"contact:{contact.Id}";
+
+        var ticket = inbound.StartsNewTicket ? null : await MatchTicketAsync(inbound, contact, conversation, ct);
+        IntakeOutcome outcome;
+        Ticket? previous = null;
+        if (ticket is null)
+        {
+            outcome = IntakeOutcome.CreatedTicket;
+        }
+        else if (ticket.RequesterId != contact.Id)
+        {
+            // A colleague on the thread adds information; only the requester's reply moves the status.
+            outcome = IntakeOutcome.AppendedToTicket;
+        }
+        else
+        {
+            var statusBefore = ticket.Status;
+            if (ticket.AcceptRequesterReply(actor, desk.Value.ReopenWindow, sla, now))
+            {
+                outcome = statusBefore is TicketStatus.Resolved or TicketStatus.Closed ? IntakeOutcome.ReopenedTicket : IntakeOutcome.AppendedToTicket;
+            }
+            else
+            {
+                previous = ticket;
+                ticket = null;
+                outcome = IntakeOutcome.CreatedFollowUpTicket;
+            }
+        }
+
+        if (ticket is null)
+        {
+            ticket = await OpenTicketAsync(inbound, contact, actor, now, ct);
+            ticket.RelatedTicketId = previous?.Id;
+        }
+
+        var message = new Message
+        {
+            Channel = inbound.Channel,
+            Direction = MessageDirection.Inbound,
+            Visibility = MessageVisibility.Public,
+            Kind = MessageKind.UserMessage,
+            ExternalId = inbound.ExternalId,
+            Subject = inbound.Subject,
+            Body = inbound.Text,
+            Author = contact.DisplayName,
+            Attachments = [.. inbound.Attachments],
+            DeliveryState = DeliveryState.NotApplicable,
+            CreatedAt = inbound.ReceivedAt ?? now,
+        };
+        ticket.Messages.Add(message);
+        ticket.Record(TicketEventKind.MessageReceived, actor, now, inbound.Channel.ToString());
+        if (conversation is not null)
+        {
+            conversation.LastActivityAt = now;
+        }
+
+        await db.SaveChangesAsync(ct);
+
+        // Ids exist now: link what needed them, and compose texts that quote the ticket number.
+        message.AuthorContactId = contact.Id;
+        if (conversation is not null)
+        {
+            message.ConversationId = conversation.Id;
+            conversation.CurrentTicketId = ticket.Id;
+        }
+
+        if (previous is not null)
+        {
+            previous.Record(TicketEventKind.LinkedTicketCreated, "system", now, numbers.Format(ticket.Id));
+        }
+
+        var notice = outcome switch
+        {
+            IntakeOutcome.CreatedTicket when inbound.Acknowledge => await notifier.AcknowledgeAsync(ticket, ct),
+            IntakeOutcome.CreatedFollowUpTicket when inbound.Acknowledge => await notifier.FollowUpOpenedAsync(ticket, previous!.Id, ct),
+            IntakeOutcome.ReopenedTicket => await notifier.ReopenedAsync(ticket, ct),
+            _ => null,
+        };
+        if (notice is not null)
+        {
+            queued.Add(notice);
+        }
+
+        await db.SaveChangesAsync(ct);
+        return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);
+    }
+
+    private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
+    {
+        var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
+        var contact = await db.Contacts
+            .Include(c => c.Identities)
+            .Where(c => c.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address))
+            .FirstOrDefaultAsync(ct);
+        if (contact is not null)
+        {
+            return contact;
+        }
+
+        // A concurrent first message from the same person loses on the unique (channel, address) index and retries.
+        contact = new Contact
+        {
+            DisplayName = string.IsNullOrWhiteSpace(inbound.SenderName) ? inbound.SenderAddress.Trim() : inbound.SenderName.Trim(),
+            Language = Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage,
+            CreatedAt = now,
+            Identities = [new ContactIdentity { Channel = inbound.Channel, Address = address }],
+        };
+        db.Contacts.Add(contact);
+        return contact;
+    }
+
+    private async Task<Conversation?> ResolveConversationAsync(InboundMessage inbound, Contact contact, DateTimeOffset now, CancellationToken ct)
+    {
+        if (inbound.ConversationKey is null)
+        {
+            return null;
+        }
+
+        var conversation = await db.Conversations
+            .FirstOrDefaultAsync(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey, ct);
+        if (conversation is null)
+        {
+            conversation = new Conversation
+            {
+                Channel = inbound.Channel,
+                ExternalKey = inbound.ConversationKey,
+                Contact = contact,
+                Mode = ConversationMode.Bot,
+                CreatedAt = now,
+                LastActivityAt = now,
+            };
+            db.Conversations.Add(conversation);
+        }
+
+        if (inbound.ReplyHandle is not null)
+        {
+            conversation.ReplyHandle = inbound.ReplyHandle;
+        }
+
+        return conversation;
+    }
+
+    private async Task<Ticket?> MatchTicketAsync(InboundMessage inbound, Contact contact, Conversation? conversation, CancellationToken ct)
+    {
+        // 1. A ticket the channel identified from its own thread headers.
+        if (inbound.TicketId is { } known && await LoadTicketAsync(known, ct) is { } byChannel)
+        {
+            return byChannel;
+        }
+
+        // 2. Earlier messages this one answers.
+        if (inbound.ThreadKeys.Count > 0)
+        {
+            var threadTicket = await db.Messages.AsNoTracking()
+                .Where(m => m.Channel == inbound.Channel && m.ExternalId != null && inbound.ThreadKeys.Contains(m.ExternalId) && m.TicketId != null)
+                .OrderByDescending(m => m.Id)
+                .Select(m => m.TicketId)
+                .FirstOrDefaultAsync(ct);
+            if (threadTicket is { } id && await LoadTicketAsync(id, ct) is { } byThread)
+            {
+                return byThread;
+            }
+        }
+
+        // 3. An explicit "SD-123" in the subject or text, honoured only for the requester's own tickets.
+        if (contact.Id != 0)
+        {
+            foreach (var id in numbers.FindIn(inbound.Subject).Concat(numbers.FindIn(inbound.Text)).Distinct().Take(5))
+            {
+                if (await LoadTicketAsync(id, ct) is { } referenced && referenced.RequesterId == contact.Id)
+                {
+                    return referenced;
+                }
+            }
+        }
+
+        // 4. The conversation's current ticket.
+        return conversation?.CurrentTicketId is { } current ? await LoadTicketAsync(current, ct) : null;
+    }
+
+    private Task<Ticket?> LoadTicketAsync(long id, CancellationToken ct) =>
+        db.Tickets.Include(t => t.Requester).ThenInclude(c => c.Identities).FirstOrDefaultAsync(t => t.Id == id, ct);
+
+    private async Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct)
+    {
+        var code = inbound.ServiceCode ?? DefaultServiceCode;
+        var service = await db.Services.Include(s => s.AssignmentGroup).FirstOrDefaultAsync(s => s.Code == code, ct)
+            ?? await db.Services.Include(s => s.AssignmentGroup).FirstOrDefaultAsync(s => s.Code == DefaultServiceCode, ct);
+        var ticket = Ticket.Create(
+            inbound.Type,
+            TitleFor(inbound),
+            inbound.Text,
+            contact,
+            inbound.Channel,
+            inbound.Impact,
+            inbound.Urgency,
+            service,
+            actor,
+            sla,
+            now);
+        db.Tickets.Add(ticket);
+        return ticket;
+    }
+
+    private static string TitleFor(InboundMessage inbound)
+    {
+        if (!string.IsNullOrWhiteSpace(inbound.Subject))
+        {
+            return inbound.Subject.Trim();
+        }
+
+        var firstLine = inbound.Text.Trim().Split('\n', 2)[0].Trim();
+        if (firstLine.Length == 0)
+        {
+            return "(no text)";
+        }
+
+        return firstLine.Length <= 80 ? firstLine : firstLine[..79] + "…";
+    }
+
+    private static void Validate(InboundMessage inbound)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(inbound.ExternalId, nameof(inbound.ExternalId));
+        ArgumentException.ThrowIfNullOrWhiteSpace(inbound.SenderAddress, nameof(inbound.SenderAddress));
+        ArgumentNullException.ThrowIfNull(inbound.Text, nameof(inbound.Text));
+        if (inbound.ExternalId.Length > 512)
+        {
+            throw new ArgumentException("An external id is at most 512 characters.", nameof(inbound));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redelivery of {Channel} message {ExternalId} ignored (already on {TicketNumber})")]
+    private partial void LogDuplicate(Channel channel, string externalId, string ticketNumber);
+}

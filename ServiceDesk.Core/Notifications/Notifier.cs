@@ -1,0 +1,135 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Sla;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core.Notifications;
+
+/// <summary>
+/// Writes what the desk tells a requester as an outbound message plus its outbox row, in the
+/// caller's transaction, addressed to the channel the requester came in on (or the next reachable one).
+/// </summary>
+public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOptions<DeskOptions> desk, IOptions<SlaOptions> sla, TimeProvider time)
+{
+    private readonly TimeZoneInfo _zone = sla.Value.BusinessHours.TryGetTimeZone() ?? TimeZoneInfo.Utc;
+
+    /// <summary>The ticket was opened: number, priority and target date.</summary>
+    public Task<OutboxMessage?> AcknowledgeAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        var language = ticket.Requester.Language;
+        var due = TimeZoneInfo.ConvertTime(ticket.ResolutionDueAt, _zone).ToString("f", NotificationTexts.CultureFor(language));
+        var body = NotificationTexts.Format("Acknowledgement", language, ticket.Requester.DisplayName, numbers.Format(ticket.Id), ticket.Title, ticket.Priority, due);
+        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), cancellationToken);
+    }
+
+    public Task<OutboxMessage?> StatusChangedAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        var language = ticket.Requester.Language;
+        var body = NotificationTexts.Format("Status_" + ticket.Status, language, numbers.Format(ticket.Id), ticket.Title, desk.Value.Name);
+        var kind = ticket.Status == TicketStatus.Resolved ? MessageKind.ResolutionNotification : MessageKind.StatusNotification;
+        return QueueAsync(ticket, kind, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), cancellationToken);
+    }
+
+    public Task<OutboxMessage?> ReopenedAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        var language = ticket.Requester.Language;
+        var body = NotificationTexts.Format("Reopened", language, numbers.Format(ticket.Id), ticket.Title);
+        return QueueAsync(ticket, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), cancellationToken);
+    }
+
+    public Task<OutboxMessage?> FollowUpOpenedAsync(Ticket ticket, long previousTicketId, CancellationToken cancellationToken)
+    {
+        var language = ticket.Requester.Language;
+        var body = NotificationTexts.Format("LinkedTicket", language, numbers.Format(previousTicketId), numbers.Format(ticket.Id));
+        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), cancellationToken);
+    }
+
+    /// <summary>An agent's public reply, delivered as written under a short header naming the agent.</summary>
+    public Task<OutboxMessage?> AgentReplyAsync(Ticket ticket, string agentName, string text, CancellationToken cancellationToken)
+    {
+        var language = ticket.Requester.Language;
+        var header = NotificationTexts.Format("AgentReplyHeader", language, agentName, desk.Value.Name, numbers.Format(ticket.Id));
+        return QueueAsync(ticket, MessageKind.AgentReply, header + "\n\n" + text, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), cancellationToken, agentName);
+    }
+
+    private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, CancellationToken cancellationToken, string? author = null)
+    {
+        var now = time.GetUtcNow();
+        var route = await RouteAsync(ticket, cancellationToken);
+        if (route is null)
+        {
+            ticket.Record(TicketEventKind.DeliveryFailed, "system", now, "no reachable channel for the requester");
+            return null;
+        }
+
+        var message = new Message
+        {
+            Channel = route.Value.Channel,
+            Direction = MessageDirection.Outbound,
+            Visibility = MessageVisibility.Public,
+            Kind = kind,
+            Subject = subject,
+            Body = body,
+            Author = author ?? desk.Value.Name,
+            Recipient = route.Value.Recipient,
+            ConversationId = route.Value.ConversationId,
+            DeliveryState = DeliveryState.Queued,
+            CreatedAt = now,
+        };
+        ticket.Messages.Add(message);
+        var outbox = new OutboxMessage
+        {
+            Message = message,
+            DeliveryKey = Guid.NewGuid(),
+            State = OutboxState.Pending,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        };
+        db.Outbox.Add(outbox);
+        return outbox;
+    }
+
+    private async Task<(Channel Channel, string Recipient, long? ConversationId)?> RouteAsync(Ticket ticket, CancellationToken cancellationToken)
+    {
+        var contact = ticket.Requester;
+        Channel[] preference = [ticket.OriginChannel, Channel.Email, Channel.Teams, Channel.Sms];
+        foreach (var channel in preference.Distinct())
+        {
+            if (contact.IdentityOn(channel) is not { } identity || (channel == Channel.Sms && contact.SmsOptedOut))
+            {
+                continue;
+            }
+
+            var conversation = await ConversationForAsync(contact, channel, ticket.Id, cancellationToken);
+
+            // Teams can only message a user proactively through a conversation reference the bot has seen.
+            if (channel == Channel.Teams && conversation?.ReplyHandle is null)
+            {
+                continue;
+            }
+
+            return (channel, identity.Address, conversation?.Id);
+        }
+
+        return null;
+    }
+
+    private async Task<Conversation?> ConversationForAsync(Contact contact, Channel channel, long ticketId, CancellationToken cancellationToken)
+    {
+        var local = db.Conversations.Local
+            .Where(c => c.ContactId == contact.Id && c.Channel == channel)
+            .OrderByDescending(c => c.CurrentTicketId == ticketId)
+            .ThenByDescending(c => c.LastActivityAt)
+            .FirstOrDefault();
+        return local ?? await db.Conversations
+            .Where(c => c.ContactId == contact.Id && c.Channel == channel)
+            .OrderByDescending(c => c.CurrentTicketId == ticketId)
+            .ThenByDescending(c => c.LastActivityAt)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+}

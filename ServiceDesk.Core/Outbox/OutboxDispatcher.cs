@@ -1,0 +1,223 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core.Outbox;
+
+/// <summary>
+/// Delivers one outbox row: claim it, send it through the channel, record the outcome.
+/// </summary>
+/// <remarks>
+/// The claim is committed before the channel is called. A job that finds a row already claimed
+/// by an attempt that died (claim older than <see cref="OutboxOptions.ClaimTimeout"/>) cannot know
+/// whether the message went out, so it marks it Unconfirmed for an agent to check instead of
+/// sending it a second time. Failures the channel reports as certain (refused, 429, 5xx) are retried.
+/// </remarks>
+public sealed partial class OutboxDispatcher(
+    ServiceDeskDbContext db,
+    WriteTransaction transaction,
+    IEnumerable<IChannelSender> senders,
+    IOutboxScheduler scheduler,
+    TicketNumber ticketNumber,
+    IOptions<OutboxOptions> options,
+    TimeProvider time,
+    ILogger<OutboxDispatcher> logger)
+{
+    private readonly OutboxOptions _options = options.Value;
+
+    public async Task DeliverAsync(long outboxId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var claimed = await ClaimAsync(outboxId, now, cancellationToken);
+        if (!claimed)
+        {
+            await ResolveUnclaimableAsync(outboxId, now, cancellationToken);
+            return;
+        }
+
+        var row = await db.Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId, cancellationToken);
+        var result = await SendAsync(row, cancellationToken);
+        await RecordAsync(outboxId, result, cancellationToken);
+    }
+
+    private async Task<bool> ClaimAsync(long outboxId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // One conditional UPDATE: of two concurrent jobs for the same row, exactly one claims it.
+        using var turn = db.Provider == DatabaseProvider.Sqlite ? await GateAsync(cancellationToken) : null;
+        var claimed = await db.Outbox
+            .Where(o => o.Id == outboxId && o.State == OutboxState.Pending && o.NextAttemptAt <= now)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(o => o.State, OutboxState.Sending)
+                    .SetProperty(o => o.ClaimedAt, now)
+                    .SetProperty(o => o.Attempts, o => o.Attempts + 1),
+                cancellationToken);
+        return claimed == 1;
+    }
+
+    private Task<IDisposable> GateAsync(CancellationToken cancellationToken) =>
+        transaction.Gate.EnterAsync(cancellationToken);
+
+    private async Task ResolveUnclaimableAsync(long outboxId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var row = await db.Outbox.AsNoTracking().SingleOrDefaultAsync(o => o.Id == outboxId, cancellationToken);
+        if (row is null)
+        {
+            LogMissing(outboxId);
+            return;
+        }
+
+        if (row.State == OutboxState.Sending && row.ClaimedAt < now - _options.ClaimTimeout)
+        {
+            await RecordAsync(outboxId, null, cancellationToken);
+        }
+
+        // Otherwise it is sent, failed, being sent right now, or not due yet: nothing to do.
+    }
+
+    private async Task<DeliveryResult> SendAsync(OutboxMessage row, CancellationToken cancellationToken)
+    {
+        var message = row.Message;
+        var sender = senders.FirstOrDefault(s => s.Channel == message.Channel);
+        if (sender is null)
+        {
+            return DeliveryResult.Permanent($"The {message.Channel} channel is not configured.");
+        }
+
+        if (message.Recipient is null || message.TicketId is null)
+        {
+            return DeliveryResult.Permanent("The message has no recipient.");
+        }
+
+        var facts = await db.Tickets.AsNoTracking()
+            .Where(t => t.Id == message.TicketId)
+            .Select(t => new { t.Requester.Language, t.Requester.SmsOptedOut })
+            .SingleAsync(cancellationToken);
+        if (message.Channel == Channel.Sms && facts.SmsOptedOut)
+        {
+            return DeliveryResult.Permanent("The recipient has opted out of SMS.");
+        }
+
+        var replyHandle = message.ConversationId is { } conversationId
+            ? await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId).Select(c => c.ReplyHandle).SingleOrDefaultAsync(cancellationToken)
+            : null;
+        var thread = await db.Messages.AsNoTracking()
+            .Where(m => m.TicketId == message.TicketId && m.Channel == message.Channel && m.ExternalId != null && m.Id != message.Id)
+            .OrderBy(m => m.Id)
+            .Select(m => m.ExternalId!)
+            .ToListAsync(cancellationToken);
+
+        var outbound = new OutboundMessage(
+            row.DeliveryKey,
+            message.Id,
+            message.TicketId.Value,
+            ticketNumber.Format(message.TicketId.Value),
+            message.Recipient,
+            message.Subject,
+            message.Body,
+            message.Kind,
+            facts.Language,
+            replyHandle,
+            thread);
+        try
+        {
+            return await sender.SendAsync(outbound, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return DeliveryResult.Transient(e.Message);
+        }
+    }
+
+    /// <summary>Writes the outcome; a null result means the attempt died mid-send.</summary>
+    private async Task RecordAsync(long outboxId, DeliveryResult? result, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        DateTimeOffset? retryAt = null;
+        await transaction.RunAsync(
+            async ct =>
+            {
+                retryAt = null;
+                var row = await db.Outbox.Include(o => o.Message).SingleAsync(o => o.Id == outboxId, ct);
+                var message = row.Message;
+                var ticket = message.TicketId is { } ticketId ? await db.Tickets.SingleAsync(t => t.Id == ticketId, ct) : null;
+                switch (result)
+                {
+                    case null:
+                        row.State = OutboxState.Unconfirmed;
+                        row.LastError = "The delivery was interrupted; it may or may not have reached the recipient.";
+                        message.DeliveryState = DeliveryState.Unconfirmed;
+                        message.DeliveryError = row.LastError;
+                        ticket?.Record(TicketEventKind.DeliveryUnconfirmed, "system", now, $"message {message.Id}");
+                        LogUnconfirmed(outboxId, message.Channel);
+                        break;
+                    case { Outcome: DeliveryOutcome.Sent }:
+                        row.State = OutboxState.Sent;
+                        row.SentAt = now;
+                        row.LastError = null;
+                        message.DeliveryState = DeliveryState.Sent;
+                        message.ExternalId = result.ExternalId ?? message.ExternalId;
+                        break;
+                    case { Outcome: DeliveryOutcome.Transient } when row.Attempts < _options.MaxAttempts:
+                        var delay = result.RetryAfter ?? _options.RetryDelay(row.Attempts);
+                        row.State = OutboxState.Pending;
+                        row.NextAttemptAt = now + delay;
+                        row.LastError = result.Error;
+                        retryAt = row.NextAttemptAt;
+                        LogRetry(outboxId, message.Channel, row.Attempts, delay, result.Error);
+                        break;
+                    default:
+                        row.State = OutboxState.Failed;
+                        row.LastError = result.Error;
+                        message.DeliveryState = DeliveryState.Failed;
+                        message.DeliveryError = result.Error;
+                        ticket?.Record(TicketEventKind.DeliveryFailed, "system", now, $"{message.Channel}: {result.Error}");
+                        if (result.RecipientUnreachable && ticket is not null)
+                        {
+                            await MarkUnreachableAsync(ticket, message, result.Error, now, ct);
+                        }
+
+                        LogFailed(outboxId, message.Channel, result.Error);
+                        break;
+                }
+
+                await db.SaveChangesAsync(ct);
+                return 0;
+            },
+            cancellationToken);
+
+        if (retryAt is { } at)
+        {
+            scheduler.Schedule(outboxId, at);
+        }
+    }
+
+    private async Task MarkUnreachableAsync(Ticket ticket, Message message, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var address = ContactIdentity.Normalize(message.Channel, message.Recipient!);
+        var identity = await db.ContactIdentities.SingleOrDefaultAsync(i => i.Channel == message.Channel && i.Address == address, cancellationToken);
+        if (identity is null || identity.Unreachable)
+        {
+            return;
+        }
+
+        identity.Unreachable = true;
+        identity.UnreachableReason = reason;
+        ticket.Record(TicketEventKind.ContactUnreachable, "system", now, $"{message.Channel} {message.Recipient}");
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} no longer exists")]
+    private partial void LogMissing(long outboxId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} on {Channel} was interrupted mid-send; marked unconfirmed, not resent")]
+    private partial void LogUnconfirmed(long outboxId, Channel channel);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox row {OutboxId} on {Channel}: attempt {Attempts} failed, retrying in {Delay}: {Error}")]
+    private partial void LogRetry(long outboxId, Channel channel, int attempts, TimeSpan delay, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} on {Channel} failed for good: {Error}")]
+    private partial void LogFailed(long outboxId, Channel channel, string? error);
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using ServiceDesk.Core.Catalogue;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core.Persistence;
+
+/// <summary>
+/// The desk's database. Each provider has a subclass that owns that provider's migrations;
+/// the model itself is defined once, here.
+/// </summary>
+public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Ticket> Tickets => Set<Ticket>();
+
+    public DbSet<TicketEvent> TicketEvents => Set<TicketEvent>();
+
+    public DbSet<Contact> Contacts => Set<Contact>();
+
+    public DbSet<ContactIdentity> ContactIdentities => Set<ContactIdentity>();
+
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    public DbSet<Message> Messages => Set<Message>();
+
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    public DbSet<Service> Services => Set<Service>();
+
+    public DbSet<AssignmentGroup> AssignmentGroups => Set<AssignmentGroup>();
+
+    public DbSet<Supplier> Suppliers => Set<Supplier>();
+
+    public abstract DatabaseProvider Provider { get; }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Enums as text: readable in the database and stable when members are added.
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var ticket = modelBuilder.Entity<Ticket>();
+        ticket.Property(t => t.Title).HasMaxLength(200);
+        ticket.Property(t => t.Assignee).HasMaxLength(200);
+        ticket.Property(t => t.Version).IsConcurrencyToken();
+        ticket.HasOne(t => t.Requester).WithMany().HasForeignKey(t => t.RequesterId).OnDelete(DeleteBehavior.Restrict);
+        ticket.HasOne(t => t.Service).WithMany().HasForeignKey(t => t.ServiceId).OnDelete(DeleteBehavior.Restrict);
+        ticket.HasOne(t => t.AssignmentGroup).WithMany().HasForeignKey(t => t.AssignmentGroupId).OnDelete(DeleteBehavior.Restrict);
+        ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.RelatedTicketId).OnDelete(DeleteBehavior.Restrict);
+        ticket.HasMany(t => t.Events).WithOne().HasForeignKey(e => e.TicketId).OnDelete(DeleteBehavior.Cascade);
+        ticket.HasMany(t => t.Messages).WithOne().HasForeignKey(m => m.TicketId).OnDelete(DeleteBehavior.Cascade);
+        ticket.HasIndex(t => new { t.Status, t.UpdatedAt });
+        ticket.HasIndex(t => t.RequesterId);
+        ticket.HasIndex(t => t.ResolutionDueAt);
+
+        var ticketEvent = modelBuilder.Entity<TicketEvent>();
+        ticketEvent.Property(e => e.Actor).HasMaxLength(200);
+        ticketEvent.Property(e => e.Detail).HasMaxLength(1000);
+        ticketEvent.HasIndex(e => new { e.TicketId, e.OccurredAt });
+
+        var contact = modelBuilder.Entity<Contact>();
+        contact.Property(c => c.DisplayName).HasMaxLength(200);
+        contact.Property(c => c.Language).HasMaxLength(8);
+        contact.HasMany(c => c.Identities).WithOne().HasForeignKey(i => i.ContactId).OnDelete(DeleteBehavior.Cascade);
+
+        var identity = modelBuilder.Entity<ContactIdentity>();
+        identity.Property(i => i.Address).HasMaxLength(320);
+        identity.HasIndex(i => new { i.Channel, i.Address }).IsUnique();
+
+        var conversation = modelBuilder.Entity<Conversation>();
+        conversation.Property(c => c.ExternalKey).HasMaxLength(512);
+        conversation.Property(c => c.AgentId).HasMaxLength(200);
+        conversation.Property(c => c.Version).IsConcurrencyToken();
+        conversation.HasIndex(c => new { c.Channel, c.ExternalKey }).IsUnique();
+        conversation.HasIndex(c => new { c.Mode, c.WaitingSince });
+        conversation.HasOne(c => c.Contact).WithMany().HasForeignKey(c => c.ContactId).OnDelete(DeleteBehavior.Restrict);
+        conversation.HasOne<Ticket>().WithMany().HasForeignKey(c => c.CurrentTicketId).OnDelete(DeleteBehavior.Restrict);
+
+        var message = modelBuilder.Entity<Message>();
+        message.Property(m => m.Subject).HasMaxLength(500);
+        message.Property(m => m.ExternalId).HasMaxLength(512);
+        message.Property(m => m.Author).HasMaxLength(200);
+        message.Property(m => m.Recipient).HasMaxLength(320);
+        message.Property(m => m.DeliveryError).HasMaxLength(1000);
+        message.Property(m => m.Attachments).HasConversion(JsonConverter<List<AttachmentInfo>>())
+            .Metadata.SetValueComparer(JsonComparer<List<AttachmentInfo>>());
+
+        // Idempotent intake: a redelivered (channel, external id) cannot be inserted twice, whatever the race.
+        message.HasIndex(m => new { m.Channel, m.ExternalId }).IsUnique().HasFilter(UniqueWhenNotNullFilter("ExternalId"));
+        message.HasIndex(m => new { m.TicketId, m.CreatedAt });
+        message.HasOne<Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Restrict);
+
+        var outbox = modelBuilder.Entity<OutboxMessage>();
+        outbox.Property(o => o.LastError).HasMaxLength(1000);
+        outbox.HasIndex(o => o.DeliveryKey).IsUnique();
+        outbox.HasIndex(o => new { o.State, o.NextAttemptAt });
+        outbox.HasOne(o => o.Message).WithMany().HasForeignKey(o => o.MessageId).OnDelete(DeleteBehavior.Cascade);
+
+        modelBuilder.Entity<Service>().HasIndex(s => s.Code).IsUnique();
+        modelBuilder.Entity<Service>().Property(s => s.Code).HasMaxLength(64);
+        modelBuilder.Entity<Service>().HasOne(s => s.AssignmentGroup).WithMany().HasForeignKey(s => s.AssignmentGroupId).OnDelete(DeleteBehavior.Restrict);
+        modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
+        modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
+        modelBuilder.Entity<Supplier>().HasIndex(s => s.Name).IsUnique();
+    }
+
+    /// <summary>The filter that lets many rows have no value in a unique column (each provider quotes names its own way).</summary>
+    protected abstract string UniqueWhenNotNullFilter(string column);
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    private static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T, string> JsonConverter<T>()
+        where T : new() =>
+        new(v => JsonSerializer.Serialize(v, JsonOptions), v => JsonSerializer.Deserialize<T>(v, JsonOptions) ?? new T());
+
+    private static ValueComparer<T> JsonComparer<T>() =>
+        new(
+            (a, b) => JsonSerializer.Serialize(a, JsonOptions) == JsonSerializer.Serialize(b, JsonOptions),
+            v => JsonSerializer.Serialize(v, JsonOptions).GetHashCode(StringComparison.Ordinal),
+            v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, JsonOptions), JsonOptions)!);
+}

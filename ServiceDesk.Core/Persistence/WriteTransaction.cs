@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace ServiceDesk.Core.Persistence;
+
+/// <summary>
+/// Runs a unit of work in one database transaction, retrying it when it lost a race
+/// (a unique index or a concurrency token refused it because a concurrent writer got there first).
+/// The work starts again on a clean change tracker and so sees what the winner committed.
+/// </summary>
+/// <remarks>
+/// SQLite has a single writer. Rather than let concurrent transactions spin on SQLITE_BUSY,
+/// writers queue on an in-process gate, which keeps latency flat under load.
+/// </remarks>
+public sealed class WriteTransaction(ServiceDeskDbContext db, SqliteWriteGate gate)
+{
+    private const int MaxAttempts = 5;
+
+    /// <summary>The SQLite writer queue, for single statements that write outside <see cref="RunAsync{T}"/>.</summary>
+    public SqliteWriteGate Gate { get; } = gate;
+
+    public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var turn = db.Provider == DatabaseProvider.Sqlite ? await Gate.EnterAsync(cancellationToken) : null;
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                var result = await work(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (DbUpdateException e) when (IsLostRace(e) && attempt < MaxAttempts)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private static bool IsLostRace(DbUpdateException e) => e is DbUpdateConcurrencyException || DatabaseErrors.IsUniqueViolation(e);
+}
+
+/// <summary>The in-process queue for SQLite's single writer.</summary>
+public sealed class SqliteWriteGate
+{
+    private readonly SemaphoreSlim _semaphore = new(1, 1);
+
+    public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        await _semaphore.WaitAsync(cancellationToken);
+        return new Turn(_semaphore);
+    }
+
+    private sealed class Turn(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                semaphore.Release();
+            }
+        }
+    }
+}

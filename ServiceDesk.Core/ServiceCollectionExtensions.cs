@@ -1,0 +1,65 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Notifications;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Sla;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the desk's core: options, the database for <c>Database:Provider</c>, intake, tickets and the outbox.
+    /// The host provides an <see cref="IOutboxScheduler"/> and the channels their <see cref="IChannelSender"/>s.
+    /// </summary>
+    /// <param name="defaultSqliteFile">Where the embedded database lives when no connection string is configured.</param>
+    public static IServiceCollection AddServiceDeskCore(this IServiceCollection services, IConfiguration configuration, string defaultSqliteFile)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName));
+        services.AddOptions<DeskOptions>().Bind(configuration.GetSection(DeskOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+
+        var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var connectionString = configuration.GetConnectionString("ServiceDesk");
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
+                services.AddDbContext<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqlitePragmas()));
+                break;
+            case DatabaseProvider.PostgreSql:
+                services.AddDbContext<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(Required(connectionString, provider)));
+                break;
+            case DatabaseProvider.SqlServer:
+                services.AddDbContext<ServiceDeskDbContext, SqlServerServiceDeskDbContext>(o => o.UseSqlServer(Required(connectionString, provider)));
+                break;
+            default:
+                throw new OptionsValidationException(DatabaseOptions.SectionName, typeof(DatabaseOptions), [$"Database:Provider '{provider}' is not one of Sqlite, PostgreSql, SqlServer."]);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SqliteWriteGate>();
+        services.AddSingleton(sp => new TicketNumber(sp.GetRequiredService<IOptions<DeskOptions>>().Value.TicketPrefix));
+        services.AddSingleton<SlaClock>();
+        services.AddScoped<WriteTransaction>();
+        services.AddScoped<Notifier>();
+        services.AddScoped<IntakeService>();
+        services.AddScoped<TicketService>();
+        services.AddScoped<TicketMaintenance>();
+        services.AddScoped<OutboxDispatcher>();
+        services.AddScoped<OutboxRecovery>();
+        return services;
+    }
+
+    private static string Required(string? connectionString, DatabaseProvider provider) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new OptionsValidationException("ConnectionStrings", typeof(DatabaseOptions), [$"Database:Provider is {provider}: set ConnectionStrings:ServiceDesk."])
+            : connectionString;
+}

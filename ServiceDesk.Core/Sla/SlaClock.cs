@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Priorities;
+
+namespace ServiceDesk.Core.Sla;
+
+/// <summary>Due dates for a priority, from the configured targets and calendar.</summary>
+public sealed class SlaClock
+{
+    private readonly SlaOptions _options;
+    private readonly BusinessCalendar _calendar;
+
+    public SlaClock(IOptions<SlaOptions> options)
+    {
+        _options = options.Value;
+        _calendar = new BusinessCalendar(_options.BusinessHours);
+    }
+
+    public SlaTarget TargetFor(Priority priority) => _options.Targets[priority];
+
+    public DateTimeOffset FirstResponseDue(Priority priority, DateTimeOffset from) =>
+        Advance(priority, from, TargetFor(priority).FirstResponse);
+
+    public DateTimeOffset ResolutionDue(Priority priority, DateTimeOffset from) =>
+        Advance(priority, from, TargetFor(priority).Resolution);
+
+    /// <summary>Moves a due date forward by a duration, on the same kind of clock as the priority's target.</summary>
+    public DateTimeOffset Advance(Priority priority, DateTimeOffset from, TimeSpan duration) =>
+        TargetFor(priority).BusinessHoursOnly ? _calendar.Add(from, duration) : from + duration;
+
+    /// <summary>Adds working time on the business calendar, whatever the priority.</summary>
+    public DateTimeOffset AddWorkingTime(DateTimeOffset from, TimeSpan duration) => _calendar.Add(from, duration);
+
+    /// <summary>The time that counts against a priority's clock between two instants.</summary>
+    public TimeSpan Elapsed(Priority priority, DateTimeOffset from, DateTimeOffset to) =>
+        TargetFor(priority).BusinessHoursOnly ? _calendar.Between(from, to) : (to > from ? to - from : TimeSpan.Zero);
+}

@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using ServiceDesk.Core.Priorities;
+
+namespace ServiceDesk.Core.Sla;
+
+/// <summary>SLA targets per priority and the business-hours calendar (<c>Sla:*</c>).</summary>
+public sealed class SlaOptions : IValidatableObject
+{
+    public const string SectionName = "Sla";
+
+    public Dictionary<Priority, SlaTarget> Targets { get; set; } = new()
+    {
+        // P1 runs around the clock: an outage does not wait for Monday.
+        [Priority.P1] = new() { FirstResponse = TimeSpan.FromMinutes(15), Resolution = TimeSpan.FromHours(4), BusinessHoursOnly = false },
+        [Priority.P2] = new() { FirstResponse = TimeSpan.FromHours(1), Resolution = TimeSpan.FromHours(8) },
+        [Priority.P3] = new() { FirstResponse = TimeSpan.FromHours(4), Resolution = TimeSpan.FromHours(24) },
+        [Priority.P4] = new() { FirstResponse = TimeSpan.FromHours(8), Resolution = TimeSpan.FromHours(40) },
+    };
+
+    public BusinessHoursOptions BusinessHours { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var priority in Enum.GetValues<Priority>())
+        {
+            if (!Targets.TryGetValue(priority, out var target))
+            {
+                yield return new ValidationResult($"Sla:Targets:{priority} is missing.");
+                continue;
+            }
+
+            if (target.FirstResponse <= TimeSpan.Zero || target.Resolution <= TimeSpan.Zero)
+            {
+                yield return new ValidationResult($"Sla:Targets:{priority} needs positive FirstResponse and Resolution times.");
+            }
+        }
+
+        if (BusinessHours.Start >= BusinessHours.End)
+        {
+            yield return new ValidationResult("Sla:BusinessHours:Start must be before Sla:BusinessHours:End.");
+        }
+
+        if (BusinessHours.Days.Count == 0)
+        {
+            yield return new ValidationResult("Sla:BusinessHours:Days must name at least one working day.");
+        }
+
+        if (BusinessHours.TryGetTimeZone() is null)
+        {
+            yield return new ValidationResult($"Sla:BusinessHours:TimeZone '{BusinessHours.TimeZone}' is not a known time zone.");
+        }
+    }
+}
+
+public sealed class SlaTarget
+{
+    public TimeSpan FirstResponse { get; set; }
+
+    public TimeSpan Resolution { get; set; }
+
+    /// <summary>When true the clock runs only during business hours.</summary>
+    public bool BusinessHoursOnly { get; set; } = true;
+}
+
+public sealed class BusinessHoursOptions
+{
+    public string TimeZone { get; set; } = "Europe/Madrid";
+
+    public TimeOnly Start { get; set; } = new(8, 0);
+
+    public TimeOnly End { get; set; } = new(18, 0);
+
+    public List<DayOfWeek> Days { get; set; } =
+        [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
+
+    public List<DateOnly> Holidays { get; set; } = [];
+
+    internal TimeZoneInfo? TryGetTimeZone()
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+        }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return null;
+        }
+    }
+}

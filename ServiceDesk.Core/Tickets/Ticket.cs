@@ -1,0 +1,335 @@
+using ServiceDesk.Core.Catalogue;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Priorities;
+using ServiceDesk.Core.Sla;
+
+namespace ServiceDesk.Core.Tickets;
+
+/// <summary>An incident or service request, with its lifecycle, priority and SLA clock.</summary>
+public sealed class Ticket
+{
+    public long Id { get; set; }
+
+    public TicketType Type { get; set; }
+
+    public required string Title { get; set; }
+
+    public required string Description { get; set; }
+
+    public TicketStatus Status { get; private set; } = TicketStatus.New;
+
+    public Impact Impact { get; private set; } = Impact.Low;
+
+    public Urgency Urgency { get; private set; } = Urgency.Low;
+
+    public Priority Priority { get; private set; } = Priority.P4;
+
+    /// <summary>An agent set the priority by hand instead of from impact × urgency.</summary>
+    public bool PriorityOverridden { get; private set; }
+
+    public Channel OriginChannel { get; set; }
+
+    public long RequesterId { get; set; }
+
+    public Contact Requester { get; set; } = null!;
+
+    public int? ServiceId { get; private set; }
+
+    public Service? Service { get; private set; }
+
+    public int? AssignmentGroupId { get; private set; }
+
+    public AssignmentGroup? AssignmentGroup { get; private set; }
+
+    public string? Assignee { get; private set; }
+
+    /// <summary>The earlier ticket this one follows up, when a reply came after the reopen window.</summary>
+    public long? RelatedTicketId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    public DateTimeOffset FirstResponseDueAt { get; private set; }
+
+    public DateTimeOffset ResolutionDueAt { get; private set; }
+
+    /// <summary>When the supplier must have resolved its part, for services under an underpinning contract.</summary>
+    public DateTimeOffset? SupplierDueAt { get; private set; }
+
+    public DateTimeOffset? FirstRespondedAt { get; private set; }
+
+    public DateTimeOffset? ResolvedAt { get; private set; }
+
+    public DateTimeOffset? ClosedAt { get; private set; }
+
+    /// <summary>Set while Pending: the resolution clock stops while the desk waits for the requester.</summary>
+    public DateTimeOffset? SlaPausedAt { get; private set; }
+
+    /// <summary>The clock time spent Pending so far, added back to the resolution target.</summary>
+    public TimeSpan SlaPausedFor { get; private set; }
+
+    public bool FirstResponseBreached { get; private set; }
+
+    public bool ResolutionBreached { get; private set; }
+
+    /// <summary>Resolved at the first contact (by the bot's self-service or the first agent answer).</summary>
+    public bool ResolvedAtFirstContact { get; private set; }
+
+    public int Version { get; private set; }
+
+    public List<TicketEvent> Events { get; private set; } = [];
+
+    public List<Message> Messages { get; private set; } = [];
+
+    public static Ticket Create(
+        TicketType type,
+        string title,
+        string description,
+        Contact requester,
+        Channel origin,
+        Impact impact,
+        Urgency urgency,
+        Service? service,
+        string actor,
+        SlaClock sla,
+        DateTimeOffset now)
+    {
+        var ticket = new Ticket
+        {
+            Type = type,
+            Title = Truncate(title, 200),
+            Description = description,
+            Requester = requester,
+            OriginChannel = origin,
+            Impact = impact,
+            Urgency = urgency,
+            Priority = PriorityMatrix.For(impact, urgency),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        ticket.FirstResponseDueAt = sla.FirstResponseDue(ticket.Priority, now);
+        ticket.ResolutionDueAt = sla.ResolutionDue(ticket.Priority, now);
+        ticket.ApplyService(service, sla, now);
+        ticket.Record(TicketEventKind.Created, actor, now, $"{type} {ticket.Priority} via {origin}");
+        return ticket;
+    }
+
+    /// <summary>An agent or integration moves the ticket along its lifecycle.</summary>
+    public void ChangeStatus(TicketStatus to, string actor, SlaClock sla, DateTimeOffset now)
+    {
+        if (to == Status)
+        {
+            throw new DomainRuleException("status_unchanged", $"The ticket is already {Status}.");
+        }
+
+        if (!TicketLifecycle.CanMove(Status, to))
+        {
+            var allowed = TicketLifecycle.NextFrom(Status);
+            var hint = allowed.Count == 0 ? "no further status change is possible" : "allowed: " + string.Join(", ", allowed);
+            throw new DomainRuleException("invalid_transition", $"A ticket cannot move from {Status} to {to} ({hint}).");
+        }
+
+        MoveTo(to, actor, sla, now);
+    }
+
+    /// <summary>The requester wrote again. Returns false when the ticket is past its reopen window and a new ticket is due.</summary>
+    public bool AcceptRequesterReply(string actor, TimeSpan reopenWindow, SlaClock sla, DateTimeOffset now)
+    {
+        switch (Status)
+        {
+            case TicketStatus.Pending:
+                MoveTo(TicketStatus.Open, actor, sla, now);
+                return true;
+            case TicketStatus.Resolved or TicketStatus.Closed:
+                if (ResolvedAt is { } resolved && now - resolved <= reopenWindow)
+                {
+                    MoveTo(TicketStatus.Open, actor, sla, now);
+                    Record(TicketEventKind.Reopened, actor, now, "requester replied");
+                    return true;
+                }
+
+                return false;
+            default:
+                Touch(now);
+                return true;
+        }
+    }
+
+    /// <summary>The requester confirmed the bot's self-service answer solved it.</summary>
+    public void ResolveAtFirstContact(string actor, SlaClock sla, DateTimeOffset now)
+    {
+        ChangeStatus(TicketStatus.Resolved, actor, sla, now);
+        ResolvedAtFirstContact = true;
+    }
+
+    public void Reprioritize(Impact impact, Urgency urgency, string actor, SlaClock sla, DateTimeOffset now)
+    {
+        Impact = impact;
+        Urgency = urgency;
+        PriorityOverridden = false;
+        SetPriority(PriorityMatrix.For(impact, urgency), actor, sla, now);
+    }
+
+    public void OverridePriority(Priority priority, string actor, SlaClock sla, DateTimeOffset now)
+    {
+        PriorityOverridden = true;
+        SetPriority(priority, actor, sla, now);
+    }
+
+    public void ChangeService(Service? service, string actor, SlaClock sla, DateTimeOffset now)
+    {
+        if (service?.Id == ServiceId)
+        {
+            return;
+        }
+
+        Record(TicketEventKind.ServiceChanged, actor, now, $"{Service?.Code ?? "-"} → {service?.Code ?? "-"}");
+        ApplyService(service, sla, now);
+    }
+
+    public void AssignGroup(AssignmentGroup? group, string actor, DateTimeOffset now)
+    {
+        if (group?.Id == AssignmentGroupId)
+        {
+            return;
+        }
+
+        Record(TicketEventKind.GroupChanged, actor, now, $"{AssignmentGroup?.Name ?? "-"} → {group?.Name ?? "-"}");
+        AssignmentGroup = group;
+        AssignmentGroupId = group?.Id;
+    }
+
+    public void AssignTo(string? assignee, string actor, DateTimeOffset now)
+    {
+        assignee = string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim();
+        if (assignee == Assignee)
+        {
+            return;
+        }
+
+        Record(TicketEventKind.AssigneeChanged, actor, now, $"{Assignee ?? "-"} → {assignee ?? "-"}");
+        Assignee = assignee;
+    }
+
+    /// <summary>The desk answered the requester for the first time (an agent's public reply).</summary>
+    public void RecordPublicReply(string actor, DateTimeOffset now)
+    {
+        Record(TicketEventKind.PublicReply, actor, now, null);
+        if (FirstRespondedAt is null)
+        {
+            FirstRespondedAt = now;
+            Record(TicketEventKind.FirstResponse, actor, now, now <= FirstResponseDueAt ? "within target" : "late");
+        }
+    }
+
+    /// <summary>Flags targets that have passed; returns the events recorded (none when nothing new breached).</summary>
+    public IReadOnlyList<TicketEventKind> CheckBreaches(DateTimeOffset now)
+    {
+        var found = new List<TicketEventKind>();
+        if (!FirstResponseBreached && FirstRespondedAt is null && TicketLifecycle.IsActive(Status) && now > FirstResponseDueAt)
+        {
+            FirstResponseBreached = true;
+            found.Add(TicketEventKind.FirstResponseBreached);
+        }
+
+        if (!ResolutionBreached && TicketLifecycle.IsActive(Status) && Status != TicketStatus.Pending && now > ResolutionDueAt)
+        {
+            ResolutionBreached = true;
+            found.Add(TicketEventKind.ResolutionBreached);
+        }
+
+        foreach (var kind in found)
+        {
+            Record(kind, "system", now, null);
+        }
+
+        return found;
+    }
+
+    public void AutoClose(DateTimeOffset now)
+    {
+        MoveTo(TicketStatus.Closed, "system", sla: null, now);
+        Record(TicketEventKind.AutoClosed, "system", now, null);
+    }
+
+    public TicketEvent Record(TicketEventKind kind, string actor, DateTimeOffset now, string? detail)
+    {
+        var entry = new TicketEvent { Kind = kind, Actor = actor, OccurredAt = now, Detail = detail };
+        Events.Add(entry);
+        Touch(now);
+        return entry;
+    }
+
+    private void MoveTo(TicketStatus to, string actor, SlaClock? sla, DateTimeOffset now)
+    {
+        var from = Status;
+        if (from == TicketStatus.Pending && SlaPausedAt is { } paused && sla is not null)
+        {
+            // Give back the working time spent waiting for the requester.
+            var waited = sla.Elapsed(Priority, paused, now);
+            SlaPausedFor += waited;
+            ResolutionDueAt = sla.Advance(Priority, ResolutionDueAt, waited);
+        }
+
+        SlaPausedAt = to == TicketStatus.Pending ? now : null;
+        switch (to)
+        {
+            case TicketStatus.Resolved:
+                ResolvedAt = now;
+                break;
+            case TicketStatus.Closed:
+                ClosedAt = now;
+                break;
+            case TicketStatus.Open or TicketStatus.New:
+                ResolvedAt = null;
+                ClosedAt = null;
+                ResolvedAtFirstContact = false;
+                break;
+        }
+
+        Status = to;
+        Record(TicketEventKind.StatusChanged, actor, now, $"{from} → {to}");
+    }
+
+    private void SetPriority(Priority priority, string actor, SlaClock sla, DateTimeOffset now)
+    {
+        if (priority == Priority)
+        {
+            return;
+        }
+
+        Record(TicketEventKind.PriorityChanged, actor, now, $"{Priority} → {priority}");
+        Priority = priority;
+
+        // ITIL: targets follow the current priority, measured from when the ticket was logged.
+        FirstResponseDueAt = sla.FirstResponseDue(priority, CreatedAt);
+        FirstResponseBreached = FirstRespondedAt is { } responded ? responded > FirstResponseDueAt : FirstResponseBreached && now > FirstResponseDueAt;
+        ResolutionDueAt = sla.Advance(priority, sla.ResolutionDue(priority, CreatedAt), SlaPausedFor);
+        ResolutionBreached = ResolutionBreached && now > ResolutionDueAt;
+    }
+
+    private void ApplyService(Service? service, SlaClock sla, DateTimeOffset now)
+    {
+        Service = service;
+        ServiceId = service?.Id;
+        if (service?.AssignmentGroup is { } group && group.Id != AssignmentGroupId)
+        {
+            AssignmentGroup = group;
+            AssignmentGroupId = group.Id;
+        }
+
+        SupplierDueAt = service?.UnderpinningResolutionTarget is { } target
+            ? sla.AddWorkingTime(now, target) // underpinning contracts count working time
+            : null;
+    }
+
+    private void Touch(DateTimeOffset now)
+    {
+        UpdatedAt = now;
+        Version++;
+    }
+
+    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+}

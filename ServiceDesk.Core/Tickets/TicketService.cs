@@ -1,0 +1,249 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Catalogue;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Notifications;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Priorities;
+using ServiceDesk.Core.Sla;
+
+namespace ServiceDesk.Core.Tickets;
+
+/// <summary>A requester named by an agent or an integration when opening a ticket for them.</summary>
+public sealed record RequesterDetails(string? Name, string? Email, string? Phone, string? Language);
+
+public sealed record NewTicket(
+    TicketType Type,
+    string Title,
+    string Description,
+    RequesterDetails Requester,
+    Impact Impact,
+    Urgency Urgency,
+    string? ServiceCode);
+
+/// <summary>The changes an agent asks for; null members stay as they are.</summary>
+public sealed record TicketChanges(
+    TicketStatus? Status = null,
+    Impact? Impact = null,
+    Urgency? Urgency = null,
+    Priority? Priority = null,
+    string? ServiceCode = null,
+    string? Group = null,
+    string? Assignee = null,
+    bool ClearAssignee = false);
+
+/// <summary>What agents and integrations do to tickets; every change is audited and notified in one transaction.</summary>
+public sealed class TicketService(
+    ServiceDeskDbContext db,
+    WriteTransaction transaction,
+    Notifier notifier,
+    IOutboxScheduler scheduler,
+    SlaClock sla,
+    IOptions<DeskOptions> desk,
+    TimeProvider time)
+{
+    public async Task<Ticket> CreateAsync(NewTicket request, string actor, CancellationToken cancellationToken)
+    {
+        var queued = new List<OutboxMessage>();
+        var ticket = await transaction.RunAsync(
+            async ct =>
+            {
+                queued.Clear();
+                var now = time.GetUtcNow();
+                var requester = await FindOrCreateRequesterAsync(request.Requester, now, ct);
+                var service = await FindServiceAsync(request.ServiceCode ?? Intake.IntakeService.DefaultServiceCode, ct);
+                var created = Ticket.Create(request.Type, request.Title, request.Description, requester, Channel.Web, request.Impact, request.Urgency, service, actor, sla, now);
+                db.Tickets.Add(created);
+                await db.SaveChangesAsync(ct);
+                if (await notifier.AcknowledgeAsync(created, ct) is { } notice)
+                {
+                    queued.Add(notice);
+                }
+
+                await db.SaveChangesAsync(ct);
+                return created;
+            },
+            cancellationToken);
+        ScheduleAll(queued);
+        return ticket;
+    }
+
+    /// <returns>The updated ticket, or null when no ticket has that id.</returns>
+    public async Task<Ticket?> UpdateAsync(long ticketId, TicketChanges changes, string actor, CancellationToken cancellationToken)
+    {
+        var queued = new List<OutboxMessage>();
+        var ticket = await transaction.RunAsync(
+            async ct =>
+            {
+                queued.Clear();
+                var now = time.GetUtcNow();
+                var ticket = await LoadAsync(ticketId, ct);
+                if (ticket is null)
+                {
+                    return null;
+                }
+
+                if (changes.ServiceCode is { } code)
+                {
+                    var service = await FindServiceAsync(code, ct)
+                        ?? throw new DomainRuleException("unknown_service", $"There is no service '{code}' in the catalogue.");
+                    ticket.ChangeService(service, actor, sla, now);
+                }
+
+                if (changes.Group is { } groupName)
+                {
+                    var group = await db.AssignmentGroups.FirstOrDefaultAsync(g => g.Name == groupName, ct)
+                        ?? throw new DomainRuleException("unknown_group", $"There is no assignment group '{groupName}'.");
+                    ticket.AssignGroup(group, actor, now);
+                }
+
+                if (changes.Impact is not null || changes.Urgency is not null)
+                {
+                    ticket.Reprioritize(changes.Impact ?? ticket.Impact, changes.Urgency ?? ticket.Urgency, actor, sla, now);
+                }
+
+                if (changes.Priority is { } priority)
+                {
+                    ticket.OverridePriority(priority, actor, sla, now);
+                }
+
+                if (changes.Assignee is not null || changes.ClearAssignee)
+                {
+                    ticket.AssignTo(changes.ClearAssignee ? null : changes.Assignee, actor, now);
+                }
+
+                if (changes.Status is { } status)
+                {
+                    ticket.ChangeStatus(status, actor, sla, now);
+                    if (await notifier.StatusChangedAsync(ticket, ct) is { } notice)
+                    {
+                        queued.Add(notice);
+                    }
+                }
+
+                await db.SaveChangesAsync(ct);
+                return ticket;
+            },
+            cancellationToken);
+        ScheduleAll(queued);
+        return ticket;
+    }
+
+    /// <summary>A public reply (delivered to the requester) or an internal note.</summary>
+    /// <returns>The stored message, or null when no ticket has that id.</returns>
+    public async Task<Message?> CommentAsync(long ticketId, string text, MessageVisibility visibility, string author, string actor, CancellationToken cancellationToken)
+    {
+        var queued = new List<OutboxMessage>();
+        var message = await transaction.RunAsync(
+            async ct =>
+            {
+                queued.Clear();
+                var now = time.GetUtcNow();
+                var ticket = await LoadAsync(ticketId, ct);
+                if (ticket is null)
+                {
+                    return null;
+                }
+
+                if (ticket.Status == TicketStatus.Closed && visibility == MessageVisibility.Public)
+                {
+                    throw new DomainRuleException("ticket_closed", "The ticket is closed; a public reply is no longer possible.");
+                }
+
+                Message stored;
+                if (visibility == MessageVisibility.Internal)
+                {
+                    stored = new Message
+                    {
+                        Channel = Channel.Web,
+                        Direction = MessageDirection.Outbound,
+                        Visibility = MessageVisibility.Internal,
+                        Kind = MessageKind.AgentReply,
+                        Body = text,
+                        Author = author,
+                        DeliveryState = DeliveryState.NotApplicable,
+                        CreatedAt = now,
+                    };
+                    ticket.Messages.Add(stored);
+                    ticket.Record(TicketEventKind.InternalNote, actor, now, null);
+                }
+                else
+                {
+                    ticket.RecordPublicReply(actor, now);
+                    var notice = await notifier.AgentReplyAsync(ticket, author, text, ct);
+                    if (notice is null)
+                    {
+                        throw new DomainRuleException("requester_unreachable", "The requester has no channel the desk can reach; add an internal note instead.");
+                    }
+
+                    queued.Add(notice);
+                    stored = notice.Message;
+                }
+
+                await db.SaveChangesAsync(ct);
+                return stored;
+            },
+            cancellationToken);
+        ScheduleAll(queued);
+        return message;
+    }
+
+    private Task<Ticket?> LoadAsync(long id, CancellationToken ct) =>
+        db.Tickets
+            .Include(t => t.Requester).ThenInclude(c => c.Identities)
+            .Include(t => t.Service).ThenInclude(s => s!.AssignmentGroup)
+            .Include(t => t.AssignmentGroup)
+            .FirstOrDefaultAsync(t => t.Id == id, ct);
+
+    private Task<Service?> FindServiceAsync(string code, CancellationToken ct) =>
+        db.Services.Include(s => s.AssignmentGroup).FirstOrDefaultAsync(s => s.Code == code, ct);
+
+    private async Task<Contact> FindOrCreateRequesterAsync(RequesterDetails details, DateTimeOffset now, CancellationToken ct)
+    {
+        var identities = new List<ContactIdentity>();
+        if (!string.IsNullOrWhiteSpace(details.Email))
+        {
+            identities.Add(new ContactIdentity { Channel = Channel.Email, Address = ContactIdentity.Normalize(Channel.Email, details.Email) });
+        }
+
+        if (!string.IsNullOrWhiteSpace(details.Phone))
+        {
+            identities.Add(new ContactIdentity { Channel = Channel.Sms, Address = ContactIdentity.Normalize(Channel.Sms, details.Phone) });
+        }
+
+        foreach (var wanted in identities)
+        {
+            var found = await db.Contacts.Include(c => c.Identities)
+                .FirstOrDefaultAsync(c => c.Identities.Any(i => i.Channel == wanted.Channel && i.Address == wanted.Address), ct);
+            if (found is not null)
+            {
+                foreach (var missing in identities.Where(w => !found.Identities.Any(i => i.Channel == w.Channel)))
+                {
+                    found.Identities.Add(missing);
+                }
+
+                return found;
+            }
+        }
+
+        var contact = new Contact
+        {
+            DisplayName = details.Name?.Trim() is { Length: > 0 } name ? name : details.Email ?? details.Phone ?? "?",
+            Language = Languages.FromLocale(details.Language) ?? desk.Value.DefaultLanguage,
+            CreatedAt = now,
+            Identities = identities,
+        };
+        db.Contacts.Add(contact);
+        return contact;
+    }
+
+    private void ScheduleAll(List<OutboxMessage> queued)
+    {
+        foreach (var row in queued)
+        {
+            scheduler.Schedule(row.Id);
+        }
+    }
+}
