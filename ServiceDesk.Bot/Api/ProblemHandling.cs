@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using ServiceDesk.Core;
 
@@ -19,6 +20,26 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             return false;
         }
 
+        if (exception is BadHttpRequestException { InnerException: JsonException { Path: { } path } json })
+        {
+            // Name the field that could not be read, like any other validation error.
+            var field = path.TrimStart('$', '.');
+            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]>
+                {
+                    [field.Length == 0 ? "body" : field] = [FirstSentence(json.Message)],
+                })
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "The request body is not valid JSON for this endpoint",
+                },
+            });
+        }
+
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
@@ -26,5 +47,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
         });
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message : message[..(end + 1)];
     }
 }

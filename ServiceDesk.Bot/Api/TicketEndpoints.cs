@@ -104,7 +104,7 @@ public static class TicketEndpoints
     private static async Task<Results<Ok<TicketDetail>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetAsync(
         string number, ServiceDeskDbContext db, TicketNumber numbers, CancellationToken cancellationToken)
     {
-        if (!numbers.TryParse(number, out var id))
+        if (!numbers.TryGetId(number, out var id))
         {
             return NotFoundProblem(number);
         }
@@ -166,7 +166,7 @@ public static class TicketEndpoints
     private static async Task<Results<Ok<TicketDetail>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> UpdateAsync(
         string number, UpdateTicketRequest request, TicketService service, ServiceDeskDbContext db, TicketNumber numbers, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!numbers.TryParse(number, out var id))
+        if (!numbers.TryGetId(number, out var id))
         {
             return NotFoundProblem(number);
         }
@@ -204,7 +204,7 @@ public static class TicketEndpoints
     private static async Task<Results<Created<MessageView>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CommentAsync(
         string number, CommentRequest request, TicketService service, TicketNumber numbers, HttpContext http, CancellationToken cancellationToken)
     {
-        if (!numbers.TryParse(number, out var id))
+        if (!numbers.TryGetId(number, out var id))
         {
             return NotFoundProblem(number);
         }

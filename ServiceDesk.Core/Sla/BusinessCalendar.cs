@@ -29,6 +29,11 @@ public sealed class BusinessCalendar
     public DateTimeOffset Add(DateTimeOffset from, TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        if (duration == TimeSpan.Zero)
+        {
+            return from;
+        }
+
         var remaining = duration;
         var local = TimeZoneInfo.ConvertTime(from, _zone).DateTime;
         var day = DateOnly.FromDateTime(local);

@@ -17,7 +17,7 @@ public sealed class TicketNumber(string prefix)
     public string Format(long id) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}-{id}");
 
     /// <summary>Parses exactly a ticket number (e.g. a route value).</summary>
-    public bool TryParse(string? text, out long id)
+    public bool TryGetId(string? text, out long id)
     {
         id = 0;
         if (text is null)

@@ -1,0 +1,209 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Tickets;
+using ServiceDesk.Testing;
+
+namespace ServiceDesk.Core.Tests;
+
+public class OutboxTests
+{
+    public static TheoryData<DatabaseProvider> Providers => IntakeTests.Providers;
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_queued_notification_is_sent_once_and_marked_sent(DatabaseProvider provider)
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        await using var desk = await TestDesk.CreateAsync(provider, s => s.AddSingleton<IChannelSender>(sms));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await DeliverAsync(desk, outboxId);
+        await DeliverAsync(desk, outboxId);
+
+        var sent = Assert.Single(sms.Sent);
+        Assert.Equal("+34600111222", sent.Recipient);
+        var row = await LoadAsync(desk, outboxId);
+        Assert.Equal(OutboxState.Sent, row.State);
+        Assert.Equal(DeliveryState.Sent, row.Message.DeliveryState);
+        Assert.Equal(sent.DeliveryKey, row.DeliveryKey);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_job_killed_after_sending_and_before_marking_never_sends_again(DatabaseProvider provider)
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        var crash = new CrashOnOutboxWrite();
+        await using var desk = await TestDesk.CreateAsync(provider, s =>
+        {
+            s.AddSingleton<IChannelSender>(sms);
+            s.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(crash));
+            s.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(crash));
+        });
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        // The send succeeds, then the process "dies" as it records the outcome.
+        crash.Armed = true;
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => DeliverAsync(desk, outboxId));
+        crash.Armed = false;
+        Assert.Single(sms.Sent);
+
+        // Hangfire retries at once: the claim is fresh, so the retry leaves it alone.
+        await DeliverAsync(desk, outboxId);
+        Assert.Single(sms.Sent);
+
+        // Later, recovery finds the stale claim: marked unconfirmed, still not sent twice.
+        desk.Time.Advance(TimeSpan.FromMinutes(10));
+        await desk.InScopeAsync(sp => sp.GetRequiredService<OutboxRecovery>().RequeueAsync(CancellationToken.None));
+        foreach (var (id, _) in desk.Scheduler.Drain())
+        {
+            await DeliverAsync(desk, id);
+        }
+
+        Assert.Single(sms.Sent);
+        var row = await LoadAsync(desk, outboxId);
+        Assert.Equal(OutboxState.Unconfirmed, row.State);
+        Assert.Equal(DeliveryState.Unconfirmed, row.Message.DeliveryState);
+        Assert.True(await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().TicketEvents.AnyAsync(e => e.Kind == TicketEventKind.DeliveryUnconfirmed)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Two_jobs_for_the_same_row_send_it_once(DatabaseProvider provider)
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        await using var desk = await TestDesk.CreateAsync(provider, s => s.AddSingleton<IChannelSender>(sms));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => DeliverAsync(desk, outboxId))));
+
+        Assert.Single(sms.Sent);
+        Assert.Equal(OutboxState.Sent, (await LoadAsync(desk, outboxId)).State);
+    }
+
+    [Fact]
+    public async Task Transient_failures_retry_with_growing_delays_then_give_up()
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite, s => s.AddSingleton<IChannelSender>(sms), new Dictionary<string, string?>
+        {
+            ["Outbox:MaxAttempts"] = "3",
+            ["Outbox:FirstRetryDelay"] = "00:00:10",
+        });
+        sms.Script(DeliveryResult.Transient("503"), DeliveryResult.Transient("429", retryAfter: TimeSpan.FromSeconds(42)), DeliveryResult.Transient("503"));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await DeliverAsync(desk, outboxId);
+        var (_, firstRetry) = Assert.Single(desk.Scheduler.Drain());
+        Assert.Equal(desk.Time.Now.AddSeconds(10), firstRetry);
+
+        // Not due yet: a job that fires early does nothing.
+        await DeliverAsync(desk, outboxId);
+        Assert.Single(sms.Sent);
+
+        desk.Time.Set(firstRetry!.Value);
+        await DeliverAsync(desk, outboxId);
+        var (_, secondRetry) = Assert.Single(desk.Scheduler.Drain());
+        Assert.Equal(desk.Time.Now.AddSeconds(42), secondRetry); // Retry-After wins over the backoff
+
+        desk.Time.Set(secondRetry!.Value);
+        await DeliverAsync(desk, outboxId);
+        Assert.Empty(desk.Scheduler.Drain());
+        Assert.Equal(3, sms.Sent.Count);
+        var row = await LoadAsync(desk, outboxId);
+        Assert.Equal(OutboxState.Failed, row.State);
+        Assert.Equal(DeliveryState.Failed, row.Message.DeliveryState);
+        Assert.Equal("503", row.LastError);
+    }
+
+    [Fact]
+    public async Task A_dead_address_is_marked_unreachable_and_recorded_on_the_ticket()
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite, s => s.AddSingleton<IChannelSender>(sms));
+        sms.Script(DeliveryResult.Permanent("21211 invalid number", recipientUnreachable: true));
+        var intake = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await DeliverAsync(desk, outboxId);
+
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            Assert.True((await db.ContactIdentities.SingleAsync()).Unreachable);
+            var kinds = await db.TicketEvents.Where(e => e.TicketId == intake.TicketId).Select(e => e.Kind).ToListAsync();
+            Assert.Contains(TicketEventKind.DeliveryFailed, kinds);
+            Assert.Contains(TicketEventKind.ContactUnreachable, kinds);
+        });
+
+        // With no reachable channel left, the next notification is recorded, not queued.
+        await desk.InScopeAsync(sp => sp.GetRequiredService<TicketService>().UpdateAsync(intake.TicketId, new TicketChanges(Status: TicketStatus.Open), "agent", CancellationToken.None));
+        Assert.Empty(desk.Scheduler.Drain());
+    }
+
+    [Fact]
+    public async Task Nothing_is_sent_by_sms_to_a_contact_who_opted_out()
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite, s => s.AddSingleton<IChannelSender>(sms));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+        await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Contacts.ExecuteUpdateAsync(s => s.SetProperty(c => c.SmsOptedOut, true)));
+
+        await DeliverAsync(desk, outboxId);
+
+        Assert.Empty(sms.Sent);
+        Assert.Equal(OutboxState.Failed, (await LoadAsync(desk, outboxId)).State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Recovery_re_enqueues_every_undelivered_row(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+        for (var i = 0; i < 3; i++)
+        {
+            await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms($"SM{i}", $"+3460011122{i}", "hola"));
+        }
+
+        var pending = desk.Scheduler.Drain().Select(s => s.OutboxId).ToList();
+
+        // The job system forgot them (a restart with in-memory storage); recovery hands them over again.
+        var count = await desk.InScopeAsync(sp => sp.GetRequiredService<OutboxRecovery>().RequeueAsync(CancellationToken.None));
+
+        Assert.Equal(3, count);
+        Assert.Equal(pending.Order(), desk.Scheduler.Drain().Select(s => s.OutboxId).Order());
+    }
+
+    private static Task DeliverAsync(TestDesk desk, long outboxId) =>
+        desk.InScopeAsync(sp => sp.GetRequiredService<OutboxDispatcher>().DeliverAsync(outboxId, CancellationToken.None));
+
+    private static Task<OutboxMessage> LoadAsync(TestDesk desk, long outboxId) =>
+        desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId));
+
+    private sealed class SimulatedCrashException() : Exception("simulated crash");
+
+    /// <summary>Fails the save that would record a sent message, as if the process died right after sending.</summary>
+    private sealed class CrashOnOutboxWrite : SaveChangesInterceptor
+    {
+        public bool Armed { get; set; }
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (Armed && eventData.Context!.ChangeTracker.Entries<OutboxMessage>().Any(e => e.Entity.State == OutboxState.Sent))
+            {
+                throw new SimulatedCrashException();
+            }
+
+            return base.SavingChangesAsync(eventData, result, cancellationToken);
+        }
+    }
+}

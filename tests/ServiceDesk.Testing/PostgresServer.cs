@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace ServiceDesk.Testing;
+
+/// <summary>
+/// A real PostgreSQL server for the test run: a fresh cluster in a temporary folder, listening on
+/// 127.0.0.1 only, stopped and removed when the process ends. Set <c>SERVICEDESK_TEST_POSTGRES</c>
+/// to a connection string to use an existing server instead.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static int _databases;
+
+    private readonly string _adminConnectionString;
+    private readonly Action? _stop;
+
+    private PostgresServer(string adminConnectionString, Action? stop)
+    {
+        _adminConnectionString = adminConnectionString;
+        _stop = stop;
+    }
+
+    /// <summary>The server shared by this test process, started on first use.</summary>
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix = "sd")
+    {
+        var name = $"{prefix}_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}";
+        await using (var connection = new NpgsqlConnection(_adminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable("SERVICEDESK_TEST_POSTGRES") is { Length: > 0 } existing)
+        {
+            return new PostgresServer(existing, stop: null);
+        }
+
+        var bin = FindBinaries();
+        var root = Path.Combine(Path.GetTempPath(), $"servicedesk-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(root);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+            await RunAsync("chown", ["postgres:postgres", root]);
+        }
+
+        await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
+        var port = FreePort();
+        var options = $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"]);
+
+        void Stop()
+        {
+            try
+            {
+                RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]).GetAwaiter().GetResult();
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"Could not stop the test PostgreSQL in {root}: {e.Message}");
+            }
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+        var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true";
+        return new PostgresServer(admin, Stop);
+    }
+
+    /// <summary>Stops the server now (for a benchmark that ends before its process does).</summary>
+    public void Stop() => _stop?.Invoke();
+
+    private static string FindBinaries()
+    {
+        if (Environment.GetEnvironmentVariable("SERVICEDESK_PG_BIN") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        const string debianRoot = "/usr/lib/postgresql";
+        var found = Directory.Exists(debianRoot)
+            ? Directory.GetDirectories(debianRoot).Select(d => Path.Combine(d, "bin")).Where(d => File.Exists(Path.Combine(d, "initdb")))
+                .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0).FirstOrDefault()
+            : null;
+        return found ?? throw new InvalidOperationException(
+            "PostgreSQL server binaries were not found under /usr/lib/postgresql. Run ./test.sh (it installs them) or set SERVICEDESK_TEST_POSTGRES.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Task RunPgAsync(bool asRoot, string program, string[] arguments) =>
+        asRoot ? RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments]) : RunAsync(program, arguments);
+
+    private static async Task RunAsync(string program, string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}{await stdout}");
+        }
+    }
+}
