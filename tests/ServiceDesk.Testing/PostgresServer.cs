@@ -49,6 +49,7 @@ public sealed class PostgresServer
         }
 
         var bin = FindBinaries();
+        RemoveLeftovers();
         var root = Path.Combine(Path.GetTempPath(), $"servicedesk-pg-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
@@ -84,6 +85,39 @@ public sealed class PostgresServer
 
     /// <summary>Stops the server now (for a benchmark that ends before its process does).</summary>
     public void Stop() => _stop?.Invoke();
+
+    /// <summary>Removes clusters of earlier test processes that were killed before they could clean up.</summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "servicedesk-pg-*"))
+        {
+            var parts = Path.GetFileName(folder).Split('-');
+            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Not ours to remove; harmless.
+                }
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     private static string FindBinaries()
     {

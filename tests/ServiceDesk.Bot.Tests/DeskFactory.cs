@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Core;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
+
+namespace ServiceDesk.Bot.Tests;
+
+/// <summary>
+/// The real host (Kestrel-free test server) on a fresh database: SQLite or the test PostgreSQL,
+/// with real Hangfire job processing and recording channels in place of Teams, e-mail and SMS.
+/// </summary>
+public sealed class DeskFactory : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "test-key-123";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    private DeskFactory(Dictionary<string, string?> settings) => _settings = settings;
+
+    public RecordingChannelSender Email { get; } = new(Channel.Email);
+
+    public RecordingChannelSender Sms { get; } = new(Channel.Sms);
+
+    public string ConnectionString => _settings["ConnectionStrings:ServiceDesk"]!;
+
+    public static async Task<DeskFactory> CreateAsync(DatabaseProvider provider, string? connectionString = null, bool withChannels = true)
+    {
+        connectionString ??= provider == DatabaseProvider.PostgreSql
+            ? await (await PostgresServer.GetAsync()).CreateDatabaseAsync("api")
+            : $"Data Source={Path.Combine(Path.GetTempPath(), "servicedesk-tests", Guid.NewGuid().ToString("N"), "desk.db")}";
+        var factory = new DeskFactory(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = provider.ToString(),
+            ["ConnectionStrings:ServiceDesk"] = connectionString,
+            ["Api:Keys:0"] = ApiKey,
+            ["Desk:DefaultLanguage"] = "en",
+        })
+        {
+            WithChannels = withChannels,
+        };
+        return factory;
+    }
+
+    private bool WithChannels { get; init; }
+
+    public HttpClient CreateApiClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            if (WithChannels)
+            {
+                services.AddSingleton<IChannelSender>(Email);
+                services.AddSingleton<IChannelSender>(Sms);
+            }
+        });
+    }
+}
