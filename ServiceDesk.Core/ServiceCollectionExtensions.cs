@@ -32,13 +32,13 @@ public static class ServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
-                services.AddDbContext<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(new SqlitePragmas()));
+                services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
                 break;
             case DatabaseProvider.PostgreSql:
-                services.AddDbContext<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(Required(connectionString, provider)));
+                services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(Required(connectionString, provider)));
                 break;
             case DatabaseProvider.SqlServer:
-                services.AddDbContext<ServiceDeskDbContext, SqlServerServiceDeskDbContext>(o => o.UseSqlServer(Required(connectionString, provider)));
+                services.AddDbContextPool<ServiceDeskDbContext, SqlServerServiceDeskDbContext>(o => o.UseSqlServer(Required(connectionString, provider)));
                 break;
             default:
                 throw new OptionsValidationException(DatabaseOptions.SectionName, typeof(DatabaseOptions), [$"Database:Provider '{provider}' is not one of Sqlite, PostgreSql, SqlServer."]);

@@ -9,6 +9,9 @@ namespace ServiceDesk.Core.Persistence;
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
+    /// <summary>One instance for every context: a new instance per context would defeat EF's service provider cache.</summary>
+    public static readonly SqlitePragmas Instance = new();
+
     private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)

@@ -23,6 +23,9 @@ public sealed class WriteTransaction(ServiceDeskDbContext db, SqliteWriteGate ga
         for (var attempt = 1; ; attempt++)
         {
             using var turn = db.Provider == DatabaseProvider.Sqlite ? await Gate.EnterAsync(cancellationToken) : null;
+
+            // The whole unit is retried on failure, so per-SaveChanges savepoints would only add round trips.
+            db.Database.AutoSavepointsEnabled = false;
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             try
             {

@@ -12,7 +12,7 @@ namespace ServiceDesk.Testing;
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync(durable: false), LazyThreadSafetyMode.ExecutionAndPublication);
     private static int _databases;
 
     private readonly string _adminConnectionString;
@@ -41,7 +41,11 @@ public sealed class PostgresServer
         return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
     }
 
-    private static async Task<PostgresServer> StartAsync()
+    /// <summary>
+    /// Starts a server of its own. Tests run without fsync (nothing there must survive a power cut);
+    /// a benchmark asks for a durable one, configured as a production server would be.
+    /// </summary>
+    public static async Task<PostgresServer> StartAsync(bool durable)
     {
         if (Environment.GetEnvironmentVariable("SERVICEDESK_TEST_POSTGRES") is { Length: > 0 } existing)
         {
@@ -62,7 +66,12 @@ public sealed class PostgresServer
 
         await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
         var port = FreePort();
-        var options = $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        var options = $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=300";
+        if (!durable)
+        {
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        }
+
         await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"]);
 
         void Stop()

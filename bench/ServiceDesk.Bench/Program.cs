@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ServiceDesk.Bench;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
+
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--out DIR] [--only sqlite|postgresql]
+var messages = Argument("--messages", 6000);
+var writers = Argument("--writers", 8);
+var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
+var only = ArgumentText("--only")?.ToLowerInvariant();
+
+var runs = new List<IntakeRun>();
+if (only is null or "sqlite")
+{
+    runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.Sqlite, null, messages, writers)));
+}
+
+if (only is null or "postgresql")
+{
+    // A server of its own, durable as in production (fsync on).
+    var server = await PostgresServer.StartAsync(durable: true);
+    try
+    {
+        runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("bench"), messages, writers)));
+    }
+    finally
+    {
+        server.Stop();
+    }
+}
+
+Directory.CreateDirectory(output);
+var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
+var measuredAt = DateTimeOffset.UtcNow;
+await File.WriteAllTextAsync(
+    Path.Combine(output, "intake.json"),
+    JsonSerializer.Serialize(new { benchmark = "intake", measuredAt, machine, runs }, new JsonSerializerOptions { WriteIndented = true }));
+var markdown = new StringBuilder()
+    .AppendLine("# Intake throughput")
+    .AppendLine()
+    .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers.")
+    .AppendLine()
+    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | gen0 | gen2 | peak WS MB |")
+    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var run in runs)
+{
+    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
+}
+
+await File.WriteAllTextAsync(Path.Combine(output, "intake.md"), markdown.ToString());
+Console.WriteLine(markdown);
+return 0;
+
+static async Task<IntakeRun> Report(Task<IntakeRun> running)
+{
+    var run = await running;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms"));
+    return run;
+}
+
+int Argument(string name, int fallback) =>
+    ArgumentText(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+string? ArgumentText(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}
