@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, then runs it: ./test.sh [extra dotnet test arguments]
+# The exit status is the verdict. Tests start their own servers on 127.0.0.1 and stop them.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
+command -v runuser >/dev/null || packages+=(util-linux)
+
+if ((${#packages[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "test.sh: missing Debian packages: ${packages[*]} (run as root, or install them first)" >&2
+    exit 1
+  fi
+  echo "test.sh: installing ${packages[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test ServiceDesk.sln --nologo "$@" 2>&1 | tee "$results/output.txt" || status=$?
+
+# One closing line for whoever reads the log: the totals over every test project.
+awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     } END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$results/output.txt"
+exit $status
