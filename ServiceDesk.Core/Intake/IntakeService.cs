@@ -122,15 +122,30 @@ public sealed partial class IntakeService(
             CreatedAt = inbound.ReceivedAt ?? now,
         };
         ticket.Messages.Add(message);
-        ticket.Record(TicketEventKind.MessageReceived, actor, now, inbound.Channel.ToString());
+        if (ticket.Id != 0 && ticket.RequesterId != contact.Id)
+        {
+            ticket.Record(TicketEventKind.MessageReceived, actor, now, $"from {contact.DisplayName}");
+        }
+
+        // Link what already has ids now, so a plain append is one save.
+        if (contact.Id != 0)
+        {
+            message.AuthorContactId = contact.Id;
+        }
+
         if (conversation is not null)
         {
             conversation.LastActivityAt = now;
+            message.ConversationId = conversation.Id == 0 ? null : conversation.Id;
+            if (ticket.Id != 0)
+            {
+                conversation.CurrentTicketId = ticket.Id;
+            }
         }
 
         await db.SaveChangesAsync(ct);
 
-        // Ids exist now: link what needed them, and compose texts that quote the ticket number.
+        // New rows have ids now: link them, and compose texts that quote the ticket number.
         message.AuthorContactId = contact.Id;
         if (conversation is not null)
         {
@@ -155,17 +170,18 @@ public sealed partial class IntakeService(
             queued.Add(notice);
         }
 
-        await db.SaveChangesAsync(ct);
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(ct);
+        }
+
         return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);
     }
 
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = await db.Contacts
-            .Include(c => c.Identities)
-            .Where(c => c.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address))
-            .FirstOrDefaultAsync(ct);
+        var contact = await db.FindContactAsync(inbound.Channel, address, ct);
         if (contact is not null)
         {
             return contact;
@@ -217,7 +233,7 @@ public sealed partial class IntakeService(
     private async Task<Ticket?> MatchTicketAsync(InboundMessage inbound, Contact contact, Conversation? conversation, CancellationToken ct)
     {
         // 1. A ticket the channel identified from its own thread headers.
-        if (inbound.TicketId is { } known && await LoadTicketAsync(known, ct) is { } byChannel)
+        if (inbound.TicketId is { } known && await LoadTicketAsync(known, contact, ct) is { } byChannel)
         {
             return byChannel;
         }
@@ -230,7 +246,7 @@ public sealed partial class IntakeService(
                 .OrderByDescending(m => m.Id)
                 .Select(m => m.TicketId)
                 .FirstOrDefaultAsync(ct);
-            if (threadTicket is { } id && await LoadTicketAsync(id, ct) is { } byThread)
+            if (threadTicket is { } id && await LoadTicketAsync(id, contact, ct) is { } byThread)
             {
                 return byThread;
             }
@@ -241,7 +257,7 @@ public sealed partial class IntakeService(
         {
             foreach (var id in numbers.FindIn(inbound.Subject).Concat(numbers.FindIn(inbound.Text)).Distinct().Take(5))
             {
-                if (await LoadTicketAsync(id, ct) is { } referenced && referenced.RequesterId == contact.Id)
+                if (await LoadTicketAsync(id, contact, ct) is { } referenced && referenced.RequesterId == contact.Id)
                 {
                     return referenced;
                 }
@@ -249,11 +265,21 @@ public sealed partial class IntakeService(
         }
 
         // 4. The conversation's current ticket.
-        return conversation?.CurrentTicketId is { } current ? await LoadTicketAsync(current, ct) : null;
+        return conversation?.CurrentTicketId is { } current ? await LoadTicketAsync(current, contact, ct) : null;
     }
 
-    private Task<Ticket?> LoadTicketAsync(long id, CancellationToken ct) =>
-        db.Tickets.Include(t => t.Requester).ThenInclude(c => c.Identities).FirstOrDefaultAsync(t => t.Id == id, ct);
+    private async Task<Ticket?> LoadTicketAsync(long id, Contact sender, CancellationToken ct)
+    {
+        var ticket = await db.Tickets.FirstOrDefaultAsync(t => t.Id == id, ct);
+
+        // Usually the sender is the requester, already tracked with its identities: EF links it. Otherwise load the requester.
+        if (ticket is not null && ticket.RequesterId != sender.Id)
+        {
+            await db.Entry(ticket).Reference(t => t.Requester).Query().Include(c => c.Identities).LoadAsync(ct);
+        }
+
+        return ticket;
+    }
 
     private async Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct)
     {

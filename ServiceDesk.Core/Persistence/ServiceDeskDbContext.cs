@@ -38,6 +38,20 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
 
     public abstract DatabaseProvider Provider { get; }
 
+    /// <summary>The contact owning an address on a channel, with all its identities, or null.</summary>
+    /// <remarks>
+    /// Written as a scalar sub-query on the unique (channel, address) index: the natural
+    /// <c>Contacts.Where(c => c.Identities.Any(...))</c> makes SQLite scan every contact.
+    /// </remarks>
+    public Task<Contact?> FindContactAsync(Channel channel, string normalizedAddress, CancellationToken cancellationToken) =>
+        Contacts
+            .Include(c => c.Identities)
+            .Where(c => c.Id == ContactIdentities
+                .Where(i => i.Channel == channel && i.Address == normalizedAddress)
+                .Select(i => i.ContactId)
+                .FirstOrDefault())
+            .FirstOrDefaultAsync(cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as text: readable in the database and stable when members are added.
@@ -90,7 +104,7 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         message.Property(m => m.Recipient).HasMaxLength(320);
         message.Property(m => m.DeliveryError).HasMaxLength(1000);
         message.Property(m => m.Attachments).HasConversion(JsonConverter<List<AttachmentInfo>>())
-            .Metadata.SetValueComparer(JsonComparer<List<AttachmentInfo>>());
+            .Metadata.SetValueComparer(AttachmentsComparer);
 
         // Idempotent intake: a redelivered (channel, external id) cannot be inserted twice, whatever the race.
         message.HasIndex(m => new { m.Channel, m.ExternalId }).IsUnique().HasFilter(UniqueWhenNotNullFilter("ExternalId"));
@@ -120,9 +134,9 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         where T : new() =>
         new(v => JsonSerializer.Serialize(v, JsonOptions), v => JsonSerializer.Deserialize<T>(v, JsonOptions) ?? new T());
 
-    private static ValueComparer<T> JsonComparer<T>() =>
-        new(
-            (a, b) => JsonSerializer.Serialize(a, JsonOptions) == JsonSerializer.Serialize(b, JsonOptions),
-            v => JsonSerializer.Serialize(v, JsonOptions).GetHashCode(StringComparison.Ordinal),
-            v => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(v, JsonOptions), JsonOptions)!);
+    // Attachments are immutable records: compare the lists by value, without serialising on every change check.
+    private static readonly ValueComparer<List<AttachmentInfo>> AttachmentsComparer = new(
+        (a, b) => a == b || (a != null && b != null && a.SequenceEqual(b)),
+        v => v.Count,
+        v => v.ToList());
 }

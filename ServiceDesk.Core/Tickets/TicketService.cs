@@ -215,8 +215,7 @@ public sealed class TicketService(
 
         foreach (var wanted in identities)
         {
-            var found = await db.Contacts.Include(c => c.Identities)
-                .FirstOrDefaultAsync(c => c.Identities.Any(i => i.Channel == wanted.Channel && i.Address == wanted.Address), ct);
+            var found = await db.FindContactAsync(wanted.Channel, wanted.Address, ct);
             if (found is not null)
             {
                 foreach (var missing in identities.Where(w => !found.Identities.Any(i => i.Channel == w.Channel)))

@@ -42,11 +42,11 @@ var markdown = new StringBuilder()
     .AppendLine()
     .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers.")
     .AppendLine()
-    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | gen0 | gen2 | peak WS MB |")
-    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB |")
+    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var run in runs)
 {
-    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
+    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
 }
 
 await File.WriteAllTextAsync(Path.Combine(output, "intake.md"), markdown.ToString());
@@ -56,7 +56,7 @@ return 0;
 static async Task<IntakeRun> Report(Task<IntakeRun> running)
 {
     var run = await running;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, {run.CpuMicrosecondsPerMessage} µs CPU/msg"));
     return run;
 }
 
