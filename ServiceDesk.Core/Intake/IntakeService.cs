@@ -35,11 +35,12 @@ public sealed partial class IntakeService(
     {
         Validate(inbound);
         var queued = new List<OutboxMessage>();
+        var attempt = 0;
         var result = await transaction.RunAsync(
             async ct =>
             {
                 queued.Clear();
-                return await ReceiveInTransactionAsync(inbound, queued, ct);
+                return await ReceiveInTransactionAsync(inbound, queued, checkDuplicate: attempt++ > 0, ct);
             },
             cancellationToken);
 
@@ -56,10 +57,11 @@ public sealed partial class IntakeService(
         return result;
     }
 
-    private async Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, CancellationToken ct)
+    private async Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken ct)
     {
-        // Cheap early answer for redeliveries; the unique index is what makes it race-proof.
-        var existing = await db.Messages.AsNoTracking()
+        // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
+        // duplicate; the retry that follows looks the original up and answers with it.
+        var existing = !checkDuplicate ? null : await db.Messages.AsNoTracking()
             .Where(m => m.Channel == inbound.Channel && m.ExternalId == inbound.ExternalId)
             .Select(m => new { m.Id, m.TicketId, m.AuthorContactId, m.ConversationId })
             .FirstOrDefaultAsync(ct);
@@ -160,9 +162,9 @@ public sealed partial class IntakeService(
 
         var notice = outcome switch
         {
-            IntakeOutcome.CreatedTicket when inbound.Acknowledge => await notifier.AcknowledgeAsync(ticket, ct),
-            IntakeOutcome.CreatedFollowUpTicket when inbound.Acknowledge => await notifier.FollowUpOpenedAsync(ticket, previous!.Id, ct),
-            IntakeOutcome.ReopenedTicket => await notifier.ReopenedAsync(ticket, ct),
+            IntakeOutcome.CreatedTicket when inbound.Acknowledge => await notifier.AcknowledgeAsync(ticket, conversation, ct),
+            IntakeOutcome.CreatedFollowUpTicket when inbound.Acknowledge => await notifier.FollowUpOpenedAsync(ticket, previous!.Id, conversation, ct),
+            IntakeOutcome.ReopenedTicket => await notifier.ReopenedAsync(ticket, conversation, ct),
             _ => null,
         };
         if (notice is not null)

@@ -19,12 +19,13 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
     private readonly TimeZoneInfo _zone = sla.Value.BusinessHours.TryGetTimeZone() ?? TimeZoneInfo.Utc;
 
     /// <summary>The ticket was opened: number, priority and target date.</summary>
-    public Task<OutboxMessage?> AcknowledgeAsync(Ticket ticket, CancellationToken cancellationToken)
+    /// <param name="via">The conversation the requester just wrote in, if any: answers go there.</param>
+    public Task<OutboxMessage?> AcknowledgeAsync(Ticket ticket, Conversation? via, CancellationToken cancellationToken)
     {
         var language = ticket.Requester.Language;
         var due = TimeZoneInfo.ConvertTime(ticket.ResolutionDueAt, _zone).ToString("f", NotificationTexts.CultureFor(language));
         var body = NotificationTexts.Format("Acknowledgement", language, ticket.Requester.DisplayName, numbers.Format(ticket.Id), ticket.Title, ticket.Priority, due);
-        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), cancellationToken);
+        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
     }
 
     public Task<OutboxMessage?> StatusChangedAsync(Ticket ticket, CancellationToken cancellationToken)
@@ -32,21 +33,21 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
         var language = ticket.Requester.Language;
         var body = NotificationTexts.Format("Status_" + ticket.Status, language, numbers.Format(ticket.Id), ticket.Title, desk.Value.Name);
         var kind = ticket.Status == TicketStatus.Resolved ? MessageKind.ResolutionNotification : MessageKind.StatusNotification;
-        return QueueAsync(ticket, kind, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), cancellationToken);
+        return QueueAsync(ticket, kind, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via: null, cancellationToken);
     }
 
-    public Task<OutboxMessage?> ReopenedAsync(Ticket ticket, CancellationToken cancellationToken)
+    public Task<OutboxMessage?> ReopenedAsync(Ticket ticket, Conversation? via, CancellationToken cancellationToken)
     {
         var language = ticket.Requester.Language;
         var body = NotificationTexts.Format("Reopened", language, numbers.Format(ticket.Id), ticket.Title);
-        return QueueAsync(ticket, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), cancellationToken);
+        return QueueAsync(ticket, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via, cancellationToken);
     }
 
-    public Task<OutboxMessage?> FollowUpOpenedAsync(Ticket ticket, long previousTicketId, CancellationToken cancellationToken)
+    public Task<OutboxMessage?> FollowUpOpenedAsync(Ticket ticket, long previousTicketId, Conversation? via, CancellationToken cancellationToken)
     {
         var language = ticket.Requester.Language;
         var body = NotificationTexts.Format("LinkedTicket", language, numbers.Format(previousTicketId), numbers.Format(ticket.Id));
-        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), cancellationToken);
+        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
     }
 
     /// <summary>An agent's public reply, delivered as written under a short header naming the agent.</summary>
@@ -54,13 +55,13 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
     {
         var language = ticket.Requester.Language;
         var header = NotificationTexts.Format("AgentReplyHeader", language, agentName, desk.Value.Name, numbers.Format(ticket.Id));
-        return QueueAsync(ticket, MessageKind.AgentReply, header + "\n\n" + text, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), cancellationToken, agentName);
+        return QueueAsync(ticket, MessageKind.AgentReply, header + "\n\n" + text, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via: null, cancellationToken, agentName);
     }
 
-    private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, CancellationToken cancellationToken, string? author = null)
+    private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, Conversation? via, CancellationToken cancellationToken, string? author = null)
     {
         var now = time.GetUtcNow();
-        var route = await RouteAsync(ticket, cancellationToken);
+        var route = await RouteAsync(ticket, via, cancellationToken);
         if (route is null)
         {
             ticket.Record(TicketEventKind.DeliveryFailed, "system", now, "no reachable channel for the requester");
@@ -94,7 +95,7 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
         return outbox;
     }
 
-    private async Task<(Channel Channel, string Recipient, long? ConversationId)?> RouteAsync(Ticket ticket, CancellationToken cancellationToken)
+    private async Task<(Channel Channel, string Recipient, long? ConversationId)?> RouteAsync(Ticket ticket, Conversation? via, CancellationToken cancellationToken)
     {
         var contact = ticket.Requester;
         Channel[] preference = [ticket.OriginChannel, Channel.Email, Channel.Teams, Channel.Sms];
@@ -105,7 +106,9 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
                 continue;
             }
 
-            var conversation = await ConversationForAsync(contact, channel, ticket.Id, cancellationToken);
+            var conversation = via is not null && via.Channel == channel && via.ContactId == contact.Id
+                ? via
+                : await ConversationForAsync(contact, channel, ticket.Id, cancellationToken);
 
             // Teams can only message a user proactively through a conversation reference the bot has seen.
             if (channel == Channel.Teams && conversation?.ReplyHandle is null)
@@ -119,17 +122,10 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
         return null;
     }
 
-    private async Task<Conversation?> ConversationForAsync(Contact contact, Channel channel, long ticketId, CancellationToken cancellationToken)
-    {
-        var local = db.Conversations.Local
-            .Where(c => c.ContactId == contact.Id && c.Channel == channel)
-            .OrderByDescending(c => c.CurrentTicketId == ticketId)
-            .ThenByDescending(c => c.LastActivityAt)
-            .FirstOrDefault();
-        return local ?? await db.Conversations
+    private Task<Conversation?> ConversationForAsync(Contact contact, Channel channel, long ticketId, CancellationToken cancellationToken) =>
+        db.Conversations
             .Where(c => c.ContactId == contact.Id && c.Channel == channel)
             .OrderByDescending(c => c.CurrentTicketId == ticketId)
             .ThenByDescending(c => c.LastActivityAt)
             .FirstOrDefaultAsync(cancellationToken);
-    }
 }

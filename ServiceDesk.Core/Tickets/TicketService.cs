@@ -57,7 +57,7 @@ public sealed class TicketService(
                 var created = Ticket.Create(request.Type, request.Title, request.Description, requester, Channel.Web, request.Impact, request.Urgency, service, actor, sla, now);
                 db.Tickets.Add(created);
                 await db.SaveChangesAsync(ct);
-                if (await notifier.AcknowledgeAsync(created, ct) is { } notice)
+                if (await notifier.AcknowledgeAsync(created, via: null, ct) is { } notice)
                 {
                     queued.Add(notice);
                 }
