@@ -96,9 +96,9 @@ public static class TicketEndpoints
             .OrderByDescending(t => t.Id)
             .Skip((number - 1) * size)
             .Take(size)
-            .Select(SummaryRow.Projection)
+            .Select(TicketQueries.Summary(numbers))
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new PagedResult<TicketSummary>([.. rows.Select(r => r.ToSummary(numbers))], number, size, total));
+        return TypedResults.Ok(new PagedResult<TicketSummary>(rows, number, size, total));
     }
 
     private static async Task<Results<Ok<TicketDetail>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetAsync(

@@ -1,36 +1,16 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
-using ServiceDesk.Core;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
-using ServiceDesk.Core.Priorities;
 using ServiceDesk.Core.Tickets;
 
 namespace ServiceDesk.Bot.Api;
 
-/// <summary>A ticket row as the database returns it, before the number is formatted.</summary>
-internal sealed record SummaryRow(
-    long Id,
-    TicketType Type,
-    string Title,
-    TicketStatus Status,
-    Priority Priority,
-    Impact Impact,
-    Urgency Urgency,
-    Channel Channel,
-    string Requester,
-    string? Service,
-    string? Group,
-    string? Assignee,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    DateTimeOffset FirstResponseDueAt,
-    DateTimeOffset ResolutionDueAt,
-    bool FirstResponseBreached,
-    bool ResolutionBreached)
+internal static class TicketQueries
 {
-    public static readonly Expression<Func<Ticket, SummaryRow>> Projection = t => new SummaryRow(
-        t.Id,
+    /// <summary>The list columns; the number is formatted in the final, client-side step of the query.</summary>
+    public static Expression<Func<Ticket, TicketSummary>> Summary(TicketNumber numbers) => t => new TicketSummary(
+        numbers.Format(t.Id),
         t.Type,
         t.Title,
         t.Status,
@@ -49,21 +29,11 @@ internal sealed record SummaryRow(
         t.FirstResponseBreached,
         t.ResolutionBreached);
 
-    public TicketSummary ToSummary(TicketNumber numbers) => new(
-        numbers.Format(Id), Type, Title, Status, Priority, Impact, Urgency, Channel, Requester, Service, Group, Assignee,
-        CreatedAt, UpdatedAt, FirstResponseDueAt, ResolutionDueAt, FirstResponseBreached, ResolutionBreached);
-}
-
-internal static class TicketQueries
-{
     /// <summary>A ticket with its requester and its whole timeline across channels, or null.</summary>
     public static async Task<TicketDetail?> DetailAsync(ServiceDeskDbContext db, TicketNumber numbers, long id, CancellationToken cancellationToken)
     {
         var ticket = await db.Tickets.AsNoTracking()
             .Include(t => t.Requester).ThenInclude(c => c.Identities)
-            .Include(t => t.Service)
-            .Include(t => t.AssignmentGroup)
-            .AsSplitQuery()
             .FirstOrDefaultAsync(t => t.Id == id, cancellationToken);
         if (ticket is null)
         {
@@ -72,10 +42,7 @@ internal static class TicketQueries
 
         var messages = await db.Messages.AsNoTracking().Where(m => m.TicketId == id).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(cancellationToken);
         var events = await db.TicketEvents.AsNoTracking().Where(e => e.TicketId == id).OrderBy(e => e.OccurredAt).ThenBy(e => e.Id).ToListAsync(cancellationToken);
-        var summary = new SummaryRow(
-            ticket.Id, ticket.Type, ticket.Title, ticket.Status, ticket.Priority, ticket.Impact, ticket.Urgency, ticket.OriginChannel,
-            ticket.Requester.DisplayName, ticket.Service?.Code, ticket.AssignmentGroup?.Name, ticket.Assignee, ticket.CreatedAt, ticket.UpdatedAt,
-            ticket.FirstResponseDueAt, ticket.ResolutionDueAt, ticket.FirstResponseBreached, ticket.ResolutionBreached).ToSummary(numbers);
+        var summary = await db.Tickets.AsNoTracking().Where(t => t.Id == id).Select(Summary(numbers)).SingleAsync(cancellationToken);
         var requester = new ContactView(
             ticket.Requester.DisplayName,
             ticket.Requester.Language,

@@ -71,20 +71,11 @@ public sealed class TicketService(
     }
 
     /// <returns>The updated ticket, or null when no ticket has that id.</returns>
-    public async Task<Ticket?> UpdateAsync(long ticketId, TicketChanges changes, string actor, CancellationToken cancellationToken)
-    {
-        var queued = new List<OutboxMessage>();
-        var ticket = await transaction.RunAsync(
-            async ct =>
+    public Task<Ticket?> UpdateAsync(long ticketId, TicketChanges changes, string actor, CancellationToken cancellationToken) =>
+        ChangeAsync(
+            ticketId,
+            async (ticket, now, queued, ct) =>
             {
-                queued.Clear();
-                var now = time.GetUtcNow();
-                var ticket = await LoadAsync(ticketId, ct);
-                if (ticket is null)
-                {
-                    return null;
-                }
-
                 if (changes.ServiceCode is { } code)
                 {
                     var service = await FindServiceAsync(code, ct)
@@ -123,30 +114,17 @@ public sealed class TicketService(
                     }
                 }
 
-                await db.SaveChangesAsync(ct);
                 return ticket;
             },
             cancellationToken);
-        ScheduleAll(queued);
-        return ticket;
-    }
 
     /// <summary>A public reply (delivered to the requester) or an internal note.</summary>
     /// <returns>The stored message, or null when no ticket has that id.</returns>
-    public async Task<Message?> CommentAsync(long ticketId, string text, MessageVisibility visibility, string author, string actor, CancellationToken cancellationToken)
-    {
-        var queued = new List<OutboxMessage>();
-        var message = await transaction.RunAsync(
-            async ct =>
+    public Task<Message?> CommentAsync(long ticketId, string text, MessageVisibility visibility, string author, string actor, CancellationToken cancellationToken) =>
+        ChangeAsync(
+            ticketId,
+            async (ticket, now, queued, ct) =>
             {
-                queued.Clear();
-                var now = time.GetUtcNow();
-                var ticket = await LoadAsync(ticketId, ct);
-                if (ticket is null)
-                {
-                    return null;
-                }
-
                 if (ticket.Status == TicketStatus.Closed && visibility == MessageVisibility.Public)
                 {
                     throw new DomainRuleException("ticket_closed", "The ticket is closed; a public reply is no longer possible.");
@@ -182,12 +160,38 @@ public sealed class TicketService(
                     stored = notice.Message;
                 }
 
-                await db.SaveChangesAsync(ct);
                 return stored;
             },
             cancellationToken);
+
+    /// <summary>
+    /// Loads a ticket, applies a change in one transaction and hands the notifications it queued to the
+    /// job system once committed. Null when no ticket has that id.
+    /// </summary>
+    private async Task<T?> ChangeAsync<T>(
+        long ticketId,
+        Func<Ticket, DateTimeOffset, List<OutboxMessage>, CancellationToken, Task<T>> change,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var queued = new List<OutboxMessage>();
+        var result = await transaction.RunAsync(
+            async ct =>
+            {
+                queued.Clear();
+                var ticket = await LoadAsync(ticketId, ct);
+                if (ticket is null)
+                {
+                    return null;
+                }
+
+                var changed = await change(ticket, time.GetUtcNow(), queued, ct);
+                await db.SaveChangesAsync(ct);
+                return changed;
+            },
+            cancellationToken);
         ScheduleAll(queued);
-        return message;
+        return result;
     }
 
     private Task<Ticket?> LoadAsync(long id, CancellationToken ct) =>
