@@ -208,8 +208,7 @@ public sealed partial class IntakeService(
             return null;
         }
 
-        var conversation = await db.Conversations
-            .FirstOrDefaultAsync(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey, ct);
+        var conversation = await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct);
         if (conversation is null)
         {
             conversation = new Conversation
@@ -272,7 +271,7 @@ public sealed partial class IntakeService(
 
     private async Task<Ticket?> LoadTicketAsync(long id, Contact sender, CancellationToken ct)
     {
-        var ticket = await db.Tickets.FirstOrDefaultAsync(t => t.Id == id, ct);
+        var ticket = await IntakeQueries.For(db).TicketById(db, id, ct);
 
         // Usually the sender is the requester, already tracked with its identities: EF links it. Otherwise load the requester.
         if (ticket is not null && ticket.RequesterId != sender.Id)
@@ -286,8 +285,8 @@ public sealed partial class IntakeService(
     private async Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct)
     {
         var code = inbound.ServiceCode ?? DefaultServiceCode;
-        var service = await db.Services.Include(s => s.AssignmentGroup).FirstOrDefaultAsync(s => s.Code == code, ct)
-            ?? await db.Services.Include(s => s.AssignmentGroup).FirstOrDefaultAsync(s => s.Code == DefaultServiceCode, ct);
+        var service = await IntakeQueries.For(db).ServiceByCode(db, code, ct)
+            ?? await IntakeQueries.For(db).ServiceByCode(db, DefaultServiceCode, ct);
         var ticket = Ticket.Create(
             inbound.Type,
             TitleFor(inbound),

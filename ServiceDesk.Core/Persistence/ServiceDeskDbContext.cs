@@ -39,18 +39,8 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public abstract DatabaseProvider Provider { get; }
 
     /// <summary>The contact owning an address on a channel, with all its identities, or null.</summary>
-    /// <remarks>
-    /// Written as a scalar sub-query on the unique (channel, address) index: the natural
-    /// <c>Contacts.Where(c => c.Identities.Any(...))</c> makes SQLite scan every contact.
-    /// </remarks>
     public Task<Contact?> FindContactAsync(Channel channel, string normalizedAddress, CancellationToken cancellationToken) =>
-        Contacts
-            .Include(c => c.Identities)
-            .Where(c => c.Id == ContactIdentities
-                .Where(i => i.Channel == channel && i.Address == normalizedAddress)
-                .Select(i => i.ContactId)
-                .FirstOrDefault())
-            .FirstOrDefaultAsync(cancellationToken);
+        IntakeQueries.For(this).ContactByAddress(this, channel, normalizedAddress, cancellationToken);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -1,0 +1,43 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using ServiceDesk.Core.Catalogue;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Core.Persistence;
+
+/// <summary>
+/// The lookups every inbound message makes, compiled once: on the intake hot path EF's per-call
+/// expression processing costs as much as the database does. A compiled query belongs to one
+/// model, and each provider has its own, hence one set per model.
+/// </summary>
+internal sealed class IntakeQueries
+{
+    private static readonly ConditionalWeakTable<IModel, IntakeQueries> PerModel = [];
+
+    public static IntakeQueries For(ServiceDeskDbContext db) => PerModel.GetValue(db.Model, _ => new IntakeQueries());
+
+    /// <summary>Through the unique (channel, address) index: the natural <c>Contacts.Where(c => c.Identities.Any(...))</c> makes SQLite scan every contact.</summary>
+    public readonly Func<ServiceDeskDbContext, Channel, string, CancellationToken, Task<Contact?>> ContactByAddress =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string address, CancellationToken ct) =>
+            db.Contacts
+                .Include(c => c.Identities)
+                .FirstOrDefault(c => c.Id == db.ContactIdentities
+                    .Where(i => i.Channel == channel && i.Address == address)
+                    .Select(i => i.ContactId)
+                    .FirstOrDefault()));
+
+    public readonly Func<ServiceDeskDbContext, Channel, string, CancellationToken, Task<Conversation?>> ConversationByKey =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string key, CancellationToken ct) =>
+            db.Conversations.FirstOrDefault(c => c.Channel == channel && c.ExternalKey == key));
+
+    public readonly Func<ServiceDeskDbContext, long, CancellationToken, Task<Ticket?>> TicketById =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, CancellationToken ct) =>
+            db.Tickets.FirstOrDefault(t => t.Id == id));
+
+    public readonly Func<ServiceDeskDbContext, string, CancellationToken, Task<Service?>> ServiceByCode =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, string code, CancellationToken ct) =>
+            db.Services.Include(s => s.AssignmentGroup).FirstOrDefault(s => s.Code == code));
+}
