@@ -46,6 +46,13 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
 
     private bool WithChannels { get; init; }
 
+    /// <summary>Overrides one setting before the host starts.</summary>
+    public DeskFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
     public HttpClient CreateApiClient()
     {
         var client = CreateClient();

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Persistence;
+
+namespace ServiceDesk.Bot.Tests;
+
+[Collection(HostCollection.Name)]
+public class StartupValidationTests
+{
+    [Theory]
+    [InlineData("Desk:DefaultLanguage", "fr", "Desk:DefaultLanguage must be 'es' or 'en'.")]
+    [InlineData("Desk:TicketPrefix", "S D", "Desk:TicketPrefix must be 1-10 letters or digits")]
+    [InlineData("Sla:BusinessHours:TimeZone", "Mars/Olympus", "Sla:BusinessHours:TimeZone 'Mars/Olympus' is not a known time zone.")]
+    public async Task Invalid_options_stop_the_start_with_a_message_naming_the_key(string key, string value, string expected)
+    {
+        await using var factory = (await DeskFactory.CreateAsync(DatabaseProvider.Sqlite)).With(key, value);
+
+        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public async Task A_server_provider_without_a_connection_string_is_refused_clearly()
+    {
+        await using var factory = (await DeskFactory.CreateAsync(DatabaseProvider.Sqlite))
+            .With("Database:Provider", "PostgreSql")
+            .With("ConnectionStrings:ServiceDesk", "");
+
+        var error = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains("set ConnectionStrings:ServiceDesk", error.Message);
+    }
+}
