@@ -3,6 +3,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using ServiceDesk.Bot.Api;
+using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
 using ServiceDesk.Core;
@@ -14,6 +15,7 @@ var dataFolder = DataFolder.Resolve(builder.Environment);
 
 builder.Services.AddServiceDeskCore(builder.Configuration, Path.Combine(dataFolder, "servicedesk.db"));
 builder.Services.AddServiceDeskJobs(builder.Configuration);
+builder.Services.AddScoped<IChatBot, ChatBot>();
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()

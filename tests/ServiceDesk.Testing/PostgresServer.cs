@@ -74,8 +74,15 @@ public sealed class PostgresServer
 
         await RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-o", options, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"]);
 
+        var stopped = 0;
         void Stop()
         {
+            // Called by a benchmark when it is done and again at process exit: stop once.
+            if (Interlocked.Exchange(ref stopped, 1) == 1)
+            {
+                return;
+            }
+
             try
             {
                 RunPgAsync(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"]).GetAwaiter().GetResult();

@@ -1,0 +1,31 @@
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Intake;
+
+namespace ServiceDesk.Bot.Dialog;
+
+/// <summary>
+/// The bot that answers first on chat channels (Teams, SMS, Direct Line). A channel normalises what
+/// the user sent, hands it here and delivers the replies in its own way.
+/// </summary>
+public interface IChatBot
+{
+    Task<ChatTurnResult> HandleAsync(ChatTurn turn, CancellationToken cancellationToken);
+}
+
+/// <summary>One user turn on a chat channel.</summary>
+public sealed record ChatTurn
+{
+    /// <summary>What the user sent, normalised; its external id makes the turn idempotent.</summary>
+    public required InboundMessage Message { get; init; }
+
+    /// <summary>Data a button or card form sent (see <see cref="ChatActions"/>); null for typed text.</summary>
+    public IReadOnlyDictionary<string, string>? Action { get; init; }
+
+    /// <summary>The channel shows cards and buttons (Teams); otherwise choices are answered by number (SMS).</summary>
+    public bool RichReplies { get; init; }
+}
+
+/// <param name="Duplicate">The turn was already handled (a redelivery): nothing was written, and the replies are empty.</param>
+/// <param name="Replies">What the bot answers, in order; empty while a person holds the conversation.</param>
+/// <param name="TicketNumber">The ticket the turn created or added to, if any.</param>
+public sealed record ChatTurnResult(bool Duplicate, IReadOnlyList<BotReply> Replies, string? TicketNumber, ConversationMode Mode);
