@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Core;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Notifications;
@@ -10,7 +12,7 @@ namespace ServiceDesk.Bot.Dialog;
 /// The first cut of the bot: every turn goes through the intake and is answered with the ticket it
 /// landed on. Silent while a person holds the conversation.
 /// </summary>
-public sealed class ChatBot(IntakeService intake, ServiceDeskDbContext db) : IChatBot
+public sealed class ChatBot(IntakeService intake, ServiceDeskDbContext db, IOptions<DeskOptions> desk) : IChatBot
 {
     public async Task<ChatTurnResult> HandleAsync(ChatTurn turn, CancellationToken cancellationToken)
     {
@@ -36,5 +38,11 @@ public sealed class ChatBot(IntakeService intake, ServiceDeskDbContext db) : ICh
         var text = NotificationTexts.Format(
             "Acknowledgement", ticket.Language, ticket.DisplayName, result.TicketNumber, ticket.Title, ticket.Priority, ticket.ResolutionDueAt.ToString("f", culture));
         return new ChatTurnResult(false, [new BotReply { Text = text }], result.TicketNumber, mode);
+    }
+
+    public IReadOnlyList<BotReply> Welcome(string? locale)
+    {
+        var language = Languages.FromLocale(locale) ?? desk.Value.DefaultLanguage;
+        return [new BotReply { Text = BotTexts.Format("Welcome", language, desk.Value.Name) }];
     }
 }

@@ -10,6 +10,10 @@ namespace ServiceDesk.Bot.Dialog;
 public interface IChatBot
 {
     Task<ChatTurnResult> HandleAsync(ChatTurn turn, CancellationToken cancellationToken);
+
+    /// <summary>The greeting when the bot is installed or a user first opens the chat, in the user's language.</summary>
+    /// <param name="locale">The channel's locale for the user (e.g. <c>es-ES</c>); the desk's language when unknown.</param>
+    IReadOnlyList<BotReply> Welcome(string? locale);
 }
 
 /// <summary>One user turn on a chat channel.</summary>
