@@ -4,9 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Knowledge;
 using ServiceDesk.Core.Notifications;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Sla;
 using ServiceDesk.Core.Tickets;
 
@@ -55,6 +57,9 @@ public static class ServiceCollectionExtensions
         services.AddScoped<TicketMaintenance>();
         services.AddScoped<OutboxDispatcher>();
         services.AddScoped<OutboxRecovery>();
+        services.AddSingleton<KnowledgeIndexCache>();
+        services.AddScoped<KnowledgeSearch>();
+        services.AddScoped<SatisfactionSurvey>();
         return services;
     }
 

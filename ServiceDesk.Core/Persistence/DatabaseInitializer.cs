@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Catalogue;
+using ServiceDesk.Core.Knowledge;
 
 namespace ServiceDesk.Core.Persistence;
 
@@ -40,6 +41,15 @@ public static class DatabaseInitializer
         catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
         {
             // Another instance seeded the catalogue at the same moment.
+        }
+
+        try
+        {
+            await KnowledgeSeeder.SeedAsync(db, scope.ServiceProvider.GetRequiredService<TimeProvider>(), cancellationToken);
+        }
+        catch (DbUpdateException e) when (DatabaseErrors.IsUniqueViolation(e))
+        {
+            // Another instance seeded the knowledge base at the same moment.
         }
     }
 }

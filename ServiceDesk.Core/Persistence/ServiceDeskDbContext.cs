@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using ServiceDesk.Core.Catalogue;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Knowledge;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Tickets;
 
 namespace ServiceDesk.Core.Persistence;
@@ -35,6 +37,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public DbSet<AssignmentGroup> AssignmentGroups => Set<AssignmentGroup>();
 
     public DbSet<Supplier> Suppliers => Set<Supplier>();
+
+    public DbSet<KnowledgeArticle> KnowledgeArticles => Set<KnowledgeArticle>();
+
+    public DbSet<SatisfactionResponse> SatisfactionResponses => Set<SatisfactionResponse>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -113,6 +119,9 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
         modelBuilder.Entity<Supplier>().HasIndex(s => s.Name).IsUnique();
+
+        modelBuilder.ApplyConfiguration(new KnowledgeArticleConfiguration());
+        modelBuilder.ApplyConfiguration(new SatisfactionResponseConfiguration());
     }
 
     /// <summary>The filter that lets many rows have no value in a unique column (each provider quotes names its own way).</summary>

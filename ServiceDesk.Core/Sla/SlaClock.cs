@@ -13,7 +13,14 @@ public sealed class SlaClock
     {
         _options = options.Value;
         _calendar = new BusinessCalendar(_options.BusinessHours);
+        TimeZone = _options.BusinessHours.TryGetTimeZone() ?? TimeZoneInfo.Utc;
     }
+
+    /// <summary>The desk's business time zone: where due dates are shown to people.</summary>
+    public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>An instant as the desk's local time, for showing it to a requester.</summary>
+    public DateTimeOffset ToBusinessTime(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, TimeZone);
 
     public SlaTarget TargetFor(Priority priority) => _options.Targets[priority];
 

@@ -164,6 +164,40 @@ public sealed class Ticket
         ResolvedAtFirstContact = true;
     }
 
+    /// <summary>The requester confirmed that the resolution solved it: the ticket is closed.</summary>
+    public void ConfirmResolution(string actor, DateTimeOffset now)
+    {
+        if (Status != TicketStatus.Resolved)
+        {
+            throw new DomainRuleException("not_resolved", $"The ticket is {Status}; only a resolved ticket can be confirmed.");
+        }
+
+        Record(TicketEventKind.ResolutionConfirmed, actor, now, null);
+        MoveTo(TicketStatus.Closed, actor, sla: null, now);
+    }
+
+    /// <summary>
+    /// The requester says the resolution did not solve it: the ticket is reopened. Returns false when it
+    /// is past its reopen window (a new ticket is due instead), like a reply would.
+    /// </summary>
+    public bool RejectResolution(string actor, TimeSpan reopenWindow, SlaClock sla, DateTimeOffset now)
+    {
+        if (Status is not (TicketStatus.Resolved or TicketStatus.Closed))
+        {
+            throw new DomainRuleException("not_resolved", $"The ticket is {Status}; only a resolved ticket can be rejected.");
+        }
+
+        if (ResolvedAt is not { } resolved || now - resolved > reopenWindow)
+        {
+            return false;
+        }
+
+        Record(TicketEventKind.ResolutionRejected, actor, now, null);
+        MoveTo(TicketStatus.Open, actor, sla, now);
+        Record(TicketEventKind.Reopened, actor, now, "requester rejected the resolution");
+        return true;
+    }
+
     public void Reprioritize(Impact impact, Urgency urgency, string actor, SlaClock sla, DateTimeOffset now)
     {
         Impact = impact;

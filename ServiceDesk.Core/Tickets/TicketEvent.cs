@@ -24,6 +24,23 @@ public enum TicketEventKind
     MessageEdited,
     MessageDeleted,
     AutoClosed,
+
+    /// <summary>The requester confirmed the resolution; the ticket is closed.</summary>
+    ResolutionConfirmed,
+
+    /// <summary>The requester said the resolution did not solve it; the ticket is reopened.</summary>
+    ResolutionRejected,
+
+    /// <summary>A knowledge article the bot offered solved it (detail: the article's slug).</summary>
+    SelfServiceResolved,
+
+    /// <summary>The requester asked the bot for a person; the conversation waits in the agents' queue.</summary>
+    AgentRequested,
+
+    /// <summary>A CSAT answer (detail: <c>4/5</c>).</summary>
+    SatisfactionRated,
+
+    SatisfactionCommented,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>
