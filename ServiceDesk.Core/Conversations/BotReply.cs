@@ -20,6 +20,23 @@ public sealed record BotReply
 
     /// <summary>Buttons on rich channels; numbered options ("1", "2", …) on plain-text channels, in this order.</summary>
     public IReadOnlyList<BotChoice> Choices { get; init; } = [];
+
+    /// <summary>The reply as a plain-text channel sends it: the text, then the choices numbered "1) …" on their own lines.</summary>
+    public string ToPlainText()
+    {
+        if (Choices.Count == 0)
+        {
+            return Text;
+        }
+
+        var text = new System.Text.StringBuilder(Text);
+        for (var i = 0; i < Choices.Count; i++)
+        {
+            text.Append('\n').Append(i + 1).Append(") ").Append(Choices[i].Label);
+        }
+
+        return text.ToString();
+    }
 }
 
 public sealed record BotFact(string Label, string Value);
@@ -57,6 +74,21 @@ public static class ChatActions
     /// <summary>The data key of a satisfaction rating, 1 to 5.</summary>
     public const string RatingKey = "rating";
 
+    /// <summary>The data key of a free-text input on a card (a description, information to add), and its input id.</summary>
+    public const string TextKey = "text";
+
+    /// <summary>The data key of a comment, e.g. with a satisfaction rating, and its input id.</summary>
+    public const string CommentKey = "comment";
+
+    /// <summary>With <see cref="Answer"/>: the question being answered, so an answer to an old card is recognised as stale.</summary>
+    public const string StepKey = "step";
+
+    /// <summary>With <see cref="Answer"/> or <see cref="Language"/>: the value chosen (an option, a language code).</summary>
+    public const string ValueKey = "value";
+
+    /// <summary>With <see cref="Answer"/>: the knowledge article a choice refers to.</summary>
+    public const string ArticleKey = "article";
+
     public const string Help = "help";
     public const string Report = "report";
     public const string MyTickets = "mytickets";
@@ -66,4 +98,10 @@ public static class ChatActions
     public const string Rate = "csat";
     public const string TalkToAgent = "agent";
     public const string Language = "language";
+
+    /// <summary>An answer to the question the bot asked last (see <see cref="StepKey"/> and <see cref="ValueKey"/>).</summary>
+    public const string Answer = "answer";
+
+    /// <summary>Leave the current question and go back to the start.</summary>
+    public const string Cancel = "cancel";
 }

@@ -43,7 +43,10 @@ public sealed record InboundMessage
     /// <summary>Open a new ticket even if the conversation has one (a forwarded mail, the bot's "report an issue").</summary>
     public bool StartsNewTicket { get; init; }
 
-    /// <summary>Queue an acknowledgement for a new ticket; false where the channel answers in-line (the bot).</summary>
+    /// <summary>
+    /// Queue a notice for a new, follow-up or reopened ticket; false where the channel answers in-line
+    /// (the bot), so the requester does not hear the same thing twice.
+    /// </summary>
     public bool Acknowledge { get; init; } = true;
 
     public TicketType Type { get; init; } = TicketType.Incident;
@@ -54,6 +57,13 @@ public sealed record InboundMessage
 
     /// <summary>A service code from the catalogue; the default service when null or unknown.</summary>
     public string? ServiceCode { get; init; }
+
+    /// <summary>
+    /// Store the message in its conversation only, on no ticket: the bot's commands and answers to its
+    /// questions. Needs a <see cref="ConversationKey"/>. The bot files such messages on the ticket they
+    /// lead to once it exists (<see cref="IntakeService.OpenForConversationAsync"/>).
+    /// </summary>
+    public bool RecordOnly { get; init; }
 }
 
 public enum IntakeOutcome
@@ -67,6 +77,9 @@ public enum IntakeOutcome
 
     /// <summary>Already received: nothing was written.</summary>
     Duplicate,
+
+    /// <summary>Stored in the conversation on no ticket (<see cref="InboundMessage.RecordOnly"/>); the result's ticket id is 0.</summary>
+    Recorded,
 }
 
 public sealed record IntakeResult(IntakeOutcome Outcome, long MessageId, long TicketId, string TicketNumber, long ContactId, long? ConversationId);

@@ -8,6 +8,7 @@ using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Notifications;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Priorities;
 using ServiceDesk.Core.Sla;
 using ServiceDesk.Core.Tickets;
 
@@ -40,7 +41,7 @@ public sealed partial class IntakeService(
             async ct =>
             {
                 queued.Clear();
-                return await ReceiveInTransactionAsync(inbound, queued, checkDuplicate: attempt++ > 0, ct);
+                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, ct);
             },
             cancellationToken);
 
@@ -57,7 +58,54 @@ public sealed partial class IntakeService(
         return result;
     }
 
-    private async Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken ct)
+    /// <summary>
+    /// <see cref="ReceiveAsync"/> inside a transaction the caller runs with <see cref="WriteTransaction"/>, for work that
+    /// must commit together with the message (the bot's turn and its dialog state). Notices are added to
+    /// <paramref name="queued"/>: schedule them once the transaction has committed.
+    /// </summary>
+    /// <param name="checkDuplicate">
+    /// True when the caller's transaction is being retried: a redelivery is refused by the unique index on the
+    /// first attempt and recognised (<see cref="IntakeOutcome.Duplicate"/>) on the retry.
+    /// </param>
+    public Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken cancellationToken)
+    {
+        Validate(inbound);
+        return ReceiveCoreAsync(inbound, queued, checkDuplicate, cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens a ticket from what a chat conversation collected over several turns (the bot's "report an issue" or
+    /// "talk to a person"), inside the caller's transaction, and files on it the conversation's messages that are on
+    /// no ticket yet, from <see cref="ConversationTicket.FileMessagesFrom"/> on, so agents see the exchange that led to it.
+    /// No notice is queued: the bot answers in the conversation.
+    /// </summary>
+    public async Task<Ticket> OpenForConversationAsync(Conversation conversation, Contact requester, ConversationTicket request, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.Description, nameof(request));
+        var now = time.GetUtcNow();
+        var ticket = await OpenTicketAsync(
+            request.Type, request.Title ?? TitleFor(null, request.Description), request.Description, conversation.Channel,
+            request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, cancellationToken);
+        conversation.LastActivityAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+
+        conversation.CurrentTicketId = ticket.Id;
+        if (request.FileMessagesFrom is { } from)
+        {
+            var unfiled = await db.Messages
+                .Where(m => m.ConversationId == conversation.Id && m.TicketId == null && m.Id >= from)
+                .ToListAsync(cancellationToken);
+            foreach (var message in unfiled)
+            {
+                message.TicketId = ticket.Id;
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return ticket;
+    }
+
+    private async Task<IntakeResult> ReceiveCoreAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken ct)
     {
         // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
         // duplicate; the retry that follows looks the original up and answers with it.
@@ -68,13 +116,18 @@ public sealed partial class IntakeService(
         if (existing is not null)
         {
             var ticketId = existing.TicketId ?? 0;
-            return new IntakeResult(IntakeOutcome.Duplicate, existing.Id, ticketId, numbers.Format(ticketId), existing.AuthorContactId ?? 0, existing.ConversationId);
+            var number = existing.TicketId is { } id ? numbers.Format(id) : "";
+            return new IntakeResult(IntakeOutcome.Duplicate, existing.Id, ticketId, number, existing.AuthorContactId ?? 0, existing.ConversationId);
         }
 
         var now = time.GetUtcNow();
         var contact = await ResolveContactAsync(inbound, now, ct);
         var conversation = await ResolveConversationAsync(inbound, contact, now, ct);
         var actor = $"contact:{contact.Id}";
+        if (inbound.RecordOnly)
+        {
+            return await RecordAsync(inbound, contact, conversation!, now, ct);
+        }
 
         var ticket = inbound.StartsNewTicket ? null : await MatchTicketAsync(inbound, contact, conversation, ct);
         IntakeOutcome outcome;
@@ -109,20 +162,7 @@ public sealed partial class IntakeService(
             ticket.RelatedTicketId = previous?.Id;
         }
 
-        var message = new Message
-        {
-            Channel = inbound.Channel,
-            Direction = MessageDirection.Inbound,
-            Visibility = MessageVisibility.Public,
-            Kind = MessageKind.UserMessage,
-            ExternalId = inbound.ExternalId,
-            Subject = inbound.Subject,
-            Body = inbound.Text,
-            Author = contact.DisplayName,
-            Attachments = [.. inbound.Attachments],
-            DeliveryState = DeliveryState.NotApplicable,
-            CreatedAt = inbound.ReceivedAt ?? now,
-        };
+        var message = NewMessage(inbound, contact, now);
         ticket.Messages.Add(message);
         if (ticket.Id != 0 && ticket.RequesterId != contact.Id)
         {
@@ -164,7 +204,7 @@ public sealed partial class IntakeService(
         {
             IntakeOutcome.CreatedTicket when inbound.Acknowledge => await notifier.AcknowledgeAsync(ticket, conversation, ct),
             IntakeOutcome.CreatedFollowUpTicket when inbound.Acknowledge => await notifier.FollowUpOpenedAsync(ticket, previous!.Id, conversation, ct),
-            IntakeOutcome.ReopenedTicket => await notifier.ReopenedAsync(ticket, conversation, ct),
+            IntakeOutcome.ReopenedTicket when inbound.Acknowledge => await notifier.ReopenedAsync(ticket, conversation, ct),
             _ => null,
         };
         if (notice is not null)
@@ -179,6 +219,39 @@ public sealed partial class IntakeService(
 
         return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);
     }
+
+    /// <summary>A message on no ticket, in its conversation (bot chatter).</summary>
+    private async Task<IntakeResult> RecordAsync(InboundMessage inbound, Contact contact, Conversation conversation, DateTimeOffset now, CancellationToken ct)
+    {
+        conversation.LastActivityAt = now;
+        if (contact.Id == 0 || conversation.Id == 0)
+        {
+            // A first contact: the message needs their ids.
+            await db.SaveChangesAsync(ct);
+        }
+
+        var message = NewMessage(inbound, contact, now);
+        message.AuthorContactId = contact.Id;
+        message.ConversationId = conversation.Id;
+        db.Messages.Add(message);
+        await db.SaveChangesAsync(ct);
+        return new IntakeResult(IntakeOutcome.Recorded, message.Id, 0, "", contact.Id, conversation.Id);
+    }
+
+    private static Message NewMessage(InboundMessage inbound, Contact contact, DateTimeOffset now) => new()
+    {
+        Channel = inbound.Channel,
+        Direction = MessageDirection.Inbound,
+        Visibility = MessageVisibility.Public,
+        Kind = MessageKind.UserMessage,
+        ExternalId = inbound.ExternalId,
+        Subject = inbound.Subject,
+        Body = inbound.Text,
+        Author = contact.DisplayName,
+        Attachments = [.. inbound.Attachments],
+        DeliveryState = DeliveryState.NotApplicable,
+        CreatedAt = inbound.ReceivedAt ?? now,
+    };
 
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
     {
@@ -282,35 +355,29 @@ public sealed partial class IntakeService(
         return ticket;
     }
 
-    private async Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct)
+    private Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct) =>
+        OpenTicketAsync(inbound.Type, TitleFor(inbound.Subject, inbound.Text), inbound.Text, inbound.Channel, inbound.Impact, inbound.Urgency, inbound.ServiceCode, contact, actor, now, ct);
+
+    private async Task<Ticket> OpenTicketAsync(
+        TicketType type, string title, string text, Channel channel, Impact impact, Urgency urgency, string? serviceCode,
+        Contact contact, string actor, DateTimeOffset now, CancellationToken ct)
     {
-        var code = inbound.ServiceCode ?? DefaultServiceCode;
+        var code = serviceCode ?? DefaultServiceCode;
         var service = await IntakeQueries.For(db).ServiceByCode(db, code, ct)
             ?? await IntakeQueries.For(db).ServiceByCode(db, DefaultServiceCode, ct);
-        var ticket = Ticket.Create(
-            inbound.Type,
-            TitleFor(inbound),
-            inbound.Text,
-            contact,
-            inbound.Channel,
-            inbound.Impact,
-            inbound.Urgency,
-            service,
-            actor,
-            sla,
-            now);
+        var ticket = Ticket.Create(type, title, text, contact, channel, impact, urgency, service, actor, sla, now);
         db.Tickets.Add(ticket);
         return ticket;
     }
 
-    private static string TitleFor(InboundMessage inbound)
+    private static string TitleFor(string? subject, string text)
     {
-        if (!string.IsNullOrWhiteSpace(inbound.Subject))
+        if (!string.IsNullOrWhiteSpace(subject))
         {
-            return inbound.Subject.Trim();
+            return subject.Trim();
         }
 
-        var firstLine = inbound.Text.Trim().Split('\n', 2)[0].Trim();
+        var firstLine = text.Trim().Split('\n', 2)[0].Trim();
         if (firstLine.Length == 0)
         {
             return "(no text)";
@@ -324,6 +391,11 @@ public sealed partial class IntakeService(
         ArgumentException.ThrowIfNullOrWhiteSpace(inbound.ExternalId, nameof(inbound.ExternalId));
         ArgumentException.ThrowIfNullOrWhiteSpace(inbound.SenderAddress, nameof(inbound.SenderAddress));
         ArgumentNullException.ThrowIfNull(inbound.Text, nameof(inbound.Text));
+        if (inbound.RecordOnly && inbound.ConversationKey is null)
+        {
+            throw new ArgumentException("A message recorded on no ticket needs a conversation key.", nameof(inbound));
+        }
+
         if (inbound.ExternalId.Length > 512)
         {
             throw new ArgumentException("An external id is at most 512 characters.", nameof(inbound));
