@@ -1,48 +1,370 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Core;
+using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
-using ServiceDesk.Core.Notifications;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Tickets;
 
 namespace ServiceDesk.Bot.Dialog;
 
 /// <summary>
-/// The first cut of the bot: every turn goes through the intake and is answered with the ticket it
-/// landed on. Silent while a person holds the conversation.
+/// The service-desk bot. One turn is one transaction: the user's message (through the intake, so a
+/// redelivery is recognised), whatever the dialog does to tickets, the bot's replies as transcript
+/// messages and the new dialog state, guarded by the conversation's version. Two turns racing on one
+/// conversation cannot both commit on the same state: the loser runs again on the winner's.
 /// </summary>
-public sealed class ChatBot(IntakeService intake, ServiceDeskDbContext db, IOptions<DeskOptions> desk) : IChatBot
+internal sealed partial class ChatBot(
+    ServiceDeskDbContext db,
+    WriteTransaction transaction,
+    IntakeService intake,
+    IOutboxScheduler scheduler,
+    IntentReader reader,
+    MenuDialog menu,
+    ReportDialog report,
+    TicketDialog tickets,
+    SatisfactionDialog satisfaction,
+    HandoffDialog handoff,
+    TicketNumber numbers,
+    IOptions<DeskOptions> desk,
+    IOptions<BotOptions> options,
+    TimeProvider time,
+    ILogger<ChatBot> logger) : IChatBot
 {
     public async Task<ChatTurnResult> HandleAsync(ChatTurn turn, CancellationToken cancellationToken)
     {
-        var result = await intake.ReceiveAsync(turn.Message with { Acknowledge = false }, cancellationToken);
-        if (result.Outcome == IntakeOutcome.Duplicate)
+        if (turn.Message.ConversationKey is null)
         {
-            return new ChatTurnResult(true, [], result.TicketNumber, ConversationMode.Bot);
+            throw new ArgumentException("A chat turn needs its channel's conversation key.", nameof(turn));
         }
 
-        var mode = result.ConversationId is { } conversationId
-            ? await db.Conversations.Where(c => c.Id == conversationId).Select(c => c.Mode).SingleAsync(cancellationToken)
-            : ConversationMode.Bot;
-        if (mode != ConversationMode.Bot)
+        var queued = new List<OutboxMessage>();
+        var attempt = 0;
+        var result = await transaction.RunAsync(
+            async ct =>
+            {
+                queued.Clear();
+                return await TakeTurnAsync(turn, queued, retry: attempt++ > 0, ct);
+            },
+            cancellationToken);
+        foreach (var row in queued)
         {
-            return new ChatTurnResult(false, [], result.TicketNumber, mode);
+            scheduler.Schedule(row.Id);
         }
 
-        var ticket = await db.Tickets.AsNoTracking()
-            .Where(t => t.Id == result.TicketId)
-            .Select(t => new { t.Title, t.Priority, t.ResolutionDueAt, t.Requester.DisplayName, t.Requester.Language })
-            .SingleAsync(cancellationToken);
-        var culture = NotificationTexts.CultureFor(ticket.Language);
-        var text = NotificationTexts.Format(
-            "Acknowledgement", ticket.Language, ticket.DisplayName, result.TicketNumber, ticket.Title, ticket.Priority, ticket.ResolutionDueAt.ToString("f", culture));
-        return new ChatTurnResult(false, [new BotReply { Text = text }], result.TicketNumber, mode);
+        return result;
     }
 
     public IReadOnlyList<BotReply> Welcome(string? locale)
     {
         var language = Languages.FromLocale(locale) ?? desk.Value.DefaultLanguage;
-        return [new BotReply { Text = BotTexts.Format("Welcome", language, desk.Value.Name) }];
+        return [new BotReply { Text = BotTexts.Format("Welcome", language, desk.Value.Name), Choices = MenuDialog.Menu(language) }];
     }
+
+    private async Task<ChatTurnResult> TakeTurnAsync(ChatTurn turn, List<OutboxMessage> queued, bool retry, CancellationToken ct)
+    {
+        var inbound = turn.Message;
+        var now = time.GetUtcNow();
+        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey, ct);
+        if (conversation is { Mode: not ConversationMode.Bot })
+        {
+            // A person holds the conversation: the message goes on its ticket as on any channel, and the bot stays silent.
+            var filed = await intake.ReceiveInTransactionAsync(
+                inbound with { Text = TranscriptText(turn, DialogState.Empty), Acknowledge = true, RecordOnly = false },
+                queued,
+                retry,
+                ct);
+            return new ChatTurnResult(filed.Outcome == IntakeOutcome.Duplicate, [], NumberOf(filed), conversation.Mode);
+        }
+
+        var contact = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
+        var state = ReadState(conversation, now);
+        var intent = await ReadIntentAsync(turn, state, conversation, now, ct);
+        var fileOn = contact is null ? null : await FilingTargetAsync(intent, state, contact, now, ct);
+
+        // Commands and answers stay in the conversation; what the user tells about a ticket goes on it.
+        var result = await intake.ReceiveInTransactionAsync(
+            inbound with { Text = TranscriptText(turn, state), Acknowledge = false, StartsNewTicket = false, RecordOnly = fileOn is null, TicketId = fileOn },
+            queued,
+            retry,
+            ct);
+        if (result.Outcome == IntakeOutcome.Duplicate)
+        {
+            return new ChatTurnResult(true, [], NumberOf(result), conversation?.Mode ?? ConversationMode.Bot);
+        }
+
+        // All tracked already: FindAsync answers from the change tracker.
+        conversation ??= await db.Conversations.FindAsync([result.ConversationId], ct);
+        contact ??= await db.Contacts.FindAsync([result.ContactId], ct);
+        var message = await db.Messages.FindAsync([result.MessageId], ct);
+        var context = new TurnContext
+        {
+            Contact = contact!,
+            Conversation = conversation!,
+            Inbound = message!,
+            Intake = result,
+            Rich = turn.RichReplies,
+            Now = now,
+            State = state,
+        };
+
+        await RouteAsync(context, intent, ct);
+        var replies = Finish(context, message!, inbound);
+        await db.SaveChangesAsync(ct);
+        return new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, context.Conversation.Mode);
+    }
+
+    private DialogState ReadState(Conversation? conversation, DateTimeOffset now)
+    {
+        var state = DialogState.Read(conversation?.DialogState, out var problem);
+        if (problem is not null)
+        {
+            LogStateDiscarded(conversation!.Id, problem);
+        }
+
+        return now - state.UpdatedAt > options.Value.DialogTimeout ? DialogState.Empty : state;
+    }
+
+    private async Task<Intent> ReadIntentAsync(ChatTurn turn, DialogState state, Conversation? conversation, DateTimeOffset now, CancellationToken ct)
+    {
+        if (turn.Action is { } data && data.ContainsKey(ChatActions.Key))
+        {
+            return reader.FromAction(data);
+        }
+
+        var intent = IntentReader.FromText(turn.Message.Text);
+        if (intent.Kind != IntentKind.Number)
+        {
+            return intent;
+        }
+
+        // A bare number picks one of the numbered choices offered last, unless a resolution notice asking
+        // for a 1-5 rating came after them: then it is the rating.
+        var number = intent.Number!.Value;
+        var notice = conversation is not null && number is >= 1 and <= 5 ? await LatestResolutionNoticeAsync(conversation.Id, now, ct) : null;
+        var choice = state.Numbered && number >= 1 && number <= state.Choices.Count ? state.Choices[number - 1] : null;
+        if (choice is not null && (notice is null || notice.SentAt <= state.UpdatedAt))
+        {
+            return reader.FromAction(choice.Data);
+        }
+
+        if (notice is not null)
+        {
+            return new Intent(IntentKind.Rate) { TicketId = notice.TicketId, Number = number };
+        }
+
+        return state.IsIdle ? new Intent(IntentKind.Unknown) : new Intent(IntentKind.Text) { Text = intent.Text };
+    }
+
+    private sealed record ResolutionNotice(long TicketId, DateTimeOffset SentAt);
+
+    private Task<ResolutionNotice?> LatestResolutionNoticeAsync(long conversationId, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - desk.Value.ReopenWindow;
+        return db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.Kind == MessageKind.ResolutionNotification && m.TicketId != null && m.CreatedAt >= since)
+            .OrderByDescending(m => m.Id)
+            .Select(m => new ResolutionNotice(m.TicketId!.Value, m.CreatedAt))
+            .FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The ticket the user's message belongs on, or null when it is a command or an answer to the bot.</summary>
+    private async Task<long?> FilingTargetAsync(Intent intent, DialogState state, Contact contact, DateTimeOffset now, CancellationToken ct)
+    {
+        switch (intent.Kind)
+        {
+            case IntentKind.Text when state.Step == DialogStep.AddInformation:
+                return await OwnedAsync(state.TicketId, contact, ct);
+            case IntentKind.Text when state.IsIdle:
+                // Free text with an open ticket adds to it: the one it names ("SD-12 …"), else the latest.
+                foreach (var named in numbers.FindIn(intent.Text).Take(3))
+                {
+                    if (await OwnedAsync(named, contact, ct) is { } id)
+                    {
+                        return id;
+                    }
+                }
+
+                return await tickets.Current(contact.Id, now).Select(t => (long?)t.Id).FirstOrDefaultAsync(ct);
+            case IntentKind.AddInformation when intent.Text is not null:
+                return await OwnedAsync(intent.TicketId, contact, ct);
+            default:
+                return null;
+        }
+    }
+
+    private async Task<long?> OwnedAsync(long? ticketId, Contact contact, CancellationToken ct) =>
+        ticketId is { } id && await db.Tickets.AnyAsync(t => t.Id == id && t.RequesterId == contact.Id, ct) ? id : null;
+
+    private async Task RouteAsync(TurnContext ctx, Intent intent, CancellationToken ct)
+    {
+        switch (intent.Kind)
+        {
+            case IntentKind.Greeting:
+                menu.Greet(ctx);
+                break;
+            case IntentKind.Help:
+                menu.Help(ctx);
+                break;
+            case IntentKind.Cancel:
+                menu.Cancel(ctx);
+                break;
+            case IntentKind.ChooseLanguage:
+                menu.OfferLanguages(ctx);
+                break;
+            case IntentKind.SetLanguage:
+                menu.SetLanguage(ctx, intent.Value);
+                break;
+            case IntentKind.Report:
+                await report.StartAsync(ctx, intent.Text, shortened: false, ct);
+                break;
+            case IntentKind.MyTickets:
+                await tickets.ListAsync(ctx, ct);
+                break;
+            case IntentKind.AddInformation:
+                await tickets.AddInformationAsync(ctx, intent, ct);
+                break;
+            case IntentKind.ConfirmResolution:
+                await tickets.ConfirmAsync(ctx, intent, ct);
+                break;
+            case IntentKind.RejectResolution:
+                await tickets.RejectAsync(ctx, intent, ct);
+                break;
+            case IntentKind.Rate:
+                await satisfaction.RateAsync(ctx, intent, ct);
+                break;
+            case IntentKind.TalkToAgent:
+                await handoff.RequestAsync(ctx, ct);
+                break;
+            case IntentKind.Answer:
+                await AnswerAsync(ctx, intent, ct);
+                break;
+            case IntentKind.Text:
+                await TextAsync(ctx, intent.Text ?? "", ct);
+                break;
+            default:
+                menu.NotUnderstood(ctx);
+                break;
+        }
+    }
+
+    private async Task AnswerAsync(TurnContext ctx, Intent answer, CancellationToken ct)
+    {
+        var step = DialogSteps.Parse(answer.Step);
+        if (step is null || step == DialogStep.None || step != ctx.State.Step)
+        {
+            menu.Stale(ctx);
+            return;
+        }
+
+        switch (step)
+        {
+            case DialogStep.SatisfactionComment:
+                await satisfaction.CommentAsync(ctx, answer.Value == SatisfactionDialog.Skip ? null : answer.Text, ct);
+                break;
+            case DialogStep.AddInformation:
+                menu.Stale(ctx);
+                break;
+            default:
+                await report.OnAnswerAsync(ctx, answer, ct);
+                break;
+        }
+    }
+
+    private async Task TextAsync(TurnContext ctx, string text, CancellationToken ct)
+    {
+        if (ctx.Intake.TicketId != 0)
+        {
+            await tickets.AddedAsync(ctx, ct);
+            return;
+        }
+
+        switch (ctx.State.Step)
+        {
+            case DialogStep.Describe or DialogStep.Suggest or DialogStep.Impact or DialogStep.Urgency or DialogStep.Service:
+                await report.OnTextAsync(ctx, text, ct);
+                break;
+            case DialogStep.SatisfactionComment:
+                await satisfaction.CommentAsync(ctx, text, ct);
+                break;
+            case DialogStep.AddInformation or DialogStep.None when string.IsNullOrWhiteSpace(text):
+                menu.NotUnderstood(ctx);
+                break;
+            default:
+                // Nothing open to add to: the text describes a new issue. Plain-text channels get the short report.
+                ctx.State = DialogState.Empty;
+                await report.StartAsync(ctx, text, shortened: !ctx.Rich, ct);
+                break;
+        }
+    }
+
+    /// <summary>Stores the bot's replies in the transcript and the dialog state on the conversation.</summary>
+    private List<BotReply> Finish(TurnContext ctx, Message inbound, InboundMessage received)
+    {
+        var replies = ctx.Replies;
+        if (!ctx.Rich)
+        {
+            // Numbers must be unambiguous: only the last message with choices keeps them.
+            var last = replies.FindLastIndex(r => r.Choices.Count > 0);
+            replies = [.. replies.Select((r, i) => i == last || r.Choices.Count == 0 ? r : r with { Choices = [] })];
+        }
+
+        var at = inbound.CreatedAt > ctx.Now ? inbound.CreatedAt : ctx.Now;
+        var recipient = ContactIdentity.Normalize(received.Channel, received.SenderAddress);
+        foreach (var reply in replies)
+        {
+            db.Messages.Add(new Message
+            {
+                Channel = ctx.Conversation.Channel,
+                Direction = MessageDirection.Outbound,
+                Visibility = MessageVisibility.Public,
+                Kind = MessageKind.BotReply,
+                Body = reply.ToPlainText(),
+                Author = desk.Value.Name,
+                Recipient = recipient,
+                ConversationId = ctx.Conversation.Id,
+                TicketId = ctx.Ticket?.Id,
+
+                // The channel delivers the replies in its answer to this turn.
+                DeliveryState = DeliveryState.Sent,
+                CreatedAt = at,
+            });
+        }
+
+        var offered = ctx.Rich ? replies.SelectMany(r => r.Choices) : replies.LastOrDefault(r => r.Choices.Count > 0)?.Choices ?? [];
+        ctx.Conversation.DialogState = (ctx.State with
+        {
+            Choices = [.. offered.Select(c => new OfferedChoice(c.Label, c.Data))],
+            Numbered = !ctx.Rich,
+            UpdatedAt = ctx.Now,
+        }).Write();
+        ctx.Conversation.Version++;
+        return replies;
+    }
+
+    /// <summary>What the transcript shows for the turn: the typed text, or the button the user pressed.</summary>
+    private static string TranscriptText(ChatTurn turn, DialogState state)
+    {
+        if (!string.IsNullOrWhiteSpace(turn.Message.Text) || turn.Action is not { } data)
+        {
+            return turn.Message.Text;
+        }
+
+        var typed = data.GetValueOrDefault(ChatActions.TextKey) ?? data.GetValueOrDefault(ChatActions.CommentKey);
+        if (!string.IsNullOrWhiteSpace(typed))
+        {
+            return typed.Trim();
+        }
+
+        var pressed = state.Choices.FirstOrDefault(c => c.Data.All(d => data.TryGetValue(d.Key, out var v) && v == d.Value));
+        return pressed?.Label ?? "[" + string.Join(' ', data.Values) + "]";
+    }
+
+    private static string? NumberOf(IntakeResult result) => result.TicketId == 0 ? null : result.TicketNumber;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dialog state of conversation {ConversationId} discarded: {Problem}")]
+    private partial void LogStateDiscarded(long conversationId, string problem);
 }

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ServiceDesk.Core.Priorities;
+
+namespace ServiceDesk.Bot.Dialog;
+
+/// <summary>The question the bot is waiting to have answered.</summary>
+internal enum DialogStep
+{
+    None,
+    Describe,
+    Suggest,
+    Impact,
+    Urgency,
+    Service,
+    AddInformation,
+    SatisfactionComment,
+}
+
+/// <summary>
+/// Where a conversation with the bot stands, stored as JSON on the conversation so any app instance can
+/// take the next turn. Versioned: a state written by a newer release is discarded, not misread.
+/// </summary>
+internal sealed record DialogState
+{
+    public const int CurrentVersion = 1;
+
+    public static readonly DialogState Empty = new();
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public int Version { get; init; } = CurrentVersion;
+
+    public DialogStep Step { get; init; }
+
+    /// <summary>The issue being reported, while the bot collects it.</summary>
+    public ReportDraft? Report { get; init; }
+
+    /// <summary>The ticket the current question is about (information to add, a rating to comment on).</summary>
+    public long? TicketId { get; init; }
+
+    /// <summary>The choices offered last: plain-text answers "1", "2"… pick from them; a label names an action in the transcript.</summary>
+    public IReadOnlyList<OfferedChoice> Choices { get; init; } = [];
+
+    /// <summary>The choices were shown numbered (a plain-text channel).</summary>
+    public bool Numbered { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public bool IsIdle => Step == DialogStep.None;
+
+    /// <summary>The state stored on a conversation; empty when there is none or it cannot be used (see <paramref name="problem"/>).</summary>
+    public static DialogState Read(string? json, out string? problem)
+    {
+        problem = null;
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return Empty;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (!document.RootElement.TryGetProperty("version", out var version) || !version.TryGetInt32(out var number) || number != CurrentVersion)
+            {
+                problem = "unknown version";
+                return Empty;
+            }
+
+            return document.RootElement.Deserialize<DialogState>(Json) ?? Empty;
+        }
+        catch (JsonException e)
+        {
+            problem = e.Message;
+            return Empty;
+        }
+    }
+
+    public string Write() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Waiting for an answer to <paramref name="step"/>, keeping the draft and ticket.</summary>
+    public DialogState At(DialogStep step) => this with { Step = step };
+}
+
+/// <summary>What the bot has collected so far for a new ticket.</summary>
+internal sealed record ReportDraft
+{
+    public string? Description { get; init; }
+
+    /// <summary>Plain-text channels reporting by free text skip the service question (it is inferred).</summary>
+    public bool Short { get; init; }
+
+    /// <summary>The conversation's first message of this report: it and everything after go on the ticket.</summary>
+    public long FirstMessageId { get; init; }
+
+    /// <summary>Slugs of the knowledge articles offered, best first.</summary>
+    public IReadOnlyList<string> Articles { get; init; } = [];
+
+    /// <summary>The service of the best-matching article: the default choice.</summary>
+    public string? SuggestedService { get; init; }
+
+    public Impact? Impact { get; init; }
+
+    public Urgency? Urgency { get; init; }
+}
+
+/// <summary>The names of steps in button data (<see cref="ServiceDesk.Core.Conversations.ChatActions.StepKey"/>).</summary>
+internal static class DialogSteps
+{
+    public static string Name(DialogStep step) => step.ToString().ToLowerInvariant();
+
+    public static DialogStep? Parse(string? name) =>
+        name is not null && name.All(char.IsAsciiLetter) && Enum.TryParse<DialogStep>(name, ignoreCase: true, out var step) ? step : null;
+}
+
+internal sealed record OfferedChoice(string Label, IReadOnlyDictionary<string, string> Data);

@@ -1,0 +1,57 @@
+using System.Globalization;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Notifications;
+using ServiceDesk.Core.Tickets;
+
+namespace ServiceDesk.Bot.Dialog;
+
+/// <summary>One turn of a conversation as the dialogs see it: who wrote, what they sent, what the bot answers.</summary>
+internal sealed class TurnContext
+{
+    public required Contact Contact { get; init; }
+
+    public required Conversation Conversation { get; init; }
+
+    /// <summary>The user's message as stored by the intake.</summary>
+    public required Message Inbound { get; init; }
+
+    public required IntakeResult Intake { get; init; }
+
+    /// <summary>The channel shows cards and buttons; otherwise choices are numbered.</summary>
+    public required bool Rich { get; init; }
+
+    public required DateTimeOffset Now { get; init; }
+
+    public required DialogState State { get; set; }
+
+    public List<BotReply> Replies { get; } = [];
+
+    /// <summary>The ticket this turn is about: the user's message and the bot's replies are filed on it.</summary>
+    public Ticket? Ticket { get; private set; }
+
+    public string Language => Contact.Language;
+
+    public CultureInfo Culture => NotificationTexts.CultureFor(Language);
+
+    /// <summary>How the timeline names the requester.</summary>
+    public string Actor => $"contact:{Contact.Id}";
+
+    public string T(string key, params object[] args) => BotTexts.Format(key, Language, args);
+
+    public void Say(BotReply reply) => Replies.Add(reply);
+
+    public void Say(string text, params BotChoice[] choices) => Replies.Add(new BotReply { Text = text, Choices = choices });
+
+    /// <summary>A button (numbered option on plain-text channels) labelled from the bot texts.</summary>
+    public BotChoice Choice(string labelKey, string action, params (string Key, string Value)[] data) =>
+        BotChoice.For(T(labelKey), action, data);
+
+    public void FileOn(Ticket ticket)
+    {
+        Ticket = ticket;
+        Inbound.TicketId ??= ticket.Id;
+    }
+}
