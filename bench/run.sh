@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and writes Markdown + JSON reports under bench/results/.
-# ./bench/run.sh [--messages N] [--writers N] [--only sqlite|postgresql]
+# ./bench/run.sh [--messages N] [--writers N] [--queries N] [--only sqlite|postgresql|knowledge]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

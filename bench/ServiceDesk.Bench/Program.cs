@@ -5,7 +5,7 @@ using ServiceDesk.Bench;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
-// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--out DIR] [--only sqlite|postgresql]
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--queries N] [--out DIR] [--only sqlite|postgresql|knowledge]
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
 var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
@@ -34,6 +34,16 @@ if (only is null or "postgresql")
 Directory.CreateDirectory(output);
 var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
 var measuredAt = DateTimeOffset.UtcNow;
+if (only is null or "knowledge")
+{
+    await KnowledgeBenchmark.WriteAsync(await KnowledgeBenchmark.RunAsync(Argument("--queries", 50_000)), output, machine, measuredAt);
+}
+
+if (runs.Count == 0)
+{
+    return 0;
+}
+
 await File.WriteAllTextAsync(
     Path.Combine(output, "intake.json"),
     JsonSerializer.Serialize(new { benchmark = "intake", measuredAt, machine, runs }, new JsonSerializerOptions { WriteIndented = true }));
