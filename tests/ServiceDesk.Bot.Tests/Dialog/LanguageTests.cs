@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Bot.Tests.Dialog;
@@ -44,6 +45,22 @@ public class LanguageTests
         var spanish = await ana.SayAsync("Español");
         Assert.StartsWith("De acuerdo, a partir de ahora te escribiré en español", spanish.Said());
         Assert.Equal("es", await desk.QueryAsync(db => db.Contacts.Select(c => c.Language).SingleAsync()));
+    }
+
+    [Theory]
+    [InlineData("es-ES", "Hola, soy el asistente de Service Desk.", "Reportar un problema")]
+    [InlineData("en-US", "Hello, I am the Service Desk assistant.", "Report an issue")]
+    [InlineData(null, "Hola, soy el asistente de Service Desk.", "Reportar un problema")]
+    public async Task The_welcome_on_install_speaks_the_locale_and_offers_the_menu(string? locale, string greeting, string firstChoice)
+    {
+        await using var desk = await BotDesk.CreateAsync(DatabaseProvider.Sqlite);
+
+        using var scope = desk.Services.CreateScope();
+        var welcome = scope.ServiceProvider.GetRequiredService<Bot.Dialog.IChatBot>().Welcome(locale).Single();
+
+        Assert.StartsWith(greeting, welcome.Text);
+        Assert.Equal(firstChoice, welcome.Choices[0].Label);
+        Assert.Equal(Core.Conversations.ChatActions.Report, welcome.Choices[0].Data[Core.Conversations.ChatActions.Key]);
     }
 
     [Fact]
