@@ -219,7 +219,7 @@ internal sealed partial class ChatBot(
                 menu.SetLanguage(ctx, intent.Value);
                 break;
             case IntentKind.Report:
-                await report.StartAsync(ctx, intent.Text, shortened: false, ct);
+                await report.StartAsync(ctx, intent.Text, openAtOnce: false, ct);
                 break;
             case IntentKind.MyTickets:
                 await tickets.ListAsync(ctx, ct);
@@ -294,9 +294,9 @@ internal sealed partial class ChatBot(
                 menu.NotUnderstood(ctx);
                 break;
             default:
-                // Nothing open to add to: the text describes a new issue. Plain-text channels get the short report.
+                // Nothing open to add to: the text describes a new issue. On a plain-text channel it is a ticket at once.
                 ctx.State = DialogState.Empty;
-                await report.StartAsync(ctx, text, shortened: !ctx.Rich, ct);
+                await report.StartAsync(ctx, text, openAtOnce: !ctx.Rich, ct);
                 break;
         }
     }

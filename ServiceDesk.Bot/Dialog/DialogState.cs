@@ -91,8 +91,11 @@ internal sealed record ReportDraft
 {
     public string? Description { get; init; }
 
-    /// <summary>Plain-text channels reporting by free text skip the service question (it is inferred).</summary>
-    public bool Short { get; init; }
+    /// <summary>
+    /// The ticket already opened for this report: a problem typed freely on a plain-text channel becomes a ticket
+    /// at once, and the answers that follow refine it (the service is inferred, not asked).
+    /// </summary>
+    public long? TicketId { get; init; }
 
     /// <summary>The conversation's first message of this report: it and everything after go on the ticket.</summary>
     public long FirstMessageId { get; init; }

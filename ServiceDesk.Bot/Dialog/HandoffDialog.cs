@@ -40,8 +40,13 @@ internal sealed partial class HandoffDialog(
 
     private async Task<Ticket> TicketForAsync(TurnContext ctx, CancellationToken ct)
     {
-        // A report in progress is a new issue: open it with what was collected.
-        if (ctx.State.Report is { Description: { } description } draft)
+        // A report in progress is a new issue: its ticket if it has one already, else opened with what was collected.
+        if (ctx.State.Report is { TicketId: { } opened } && await tickets.OwnedAsync(ctx, opened, ct) is { } reported && TicketLifecycle.IsActive(reported.Status))
+        {
+            return reported;
+        }
+
+        if (ctx.State.Report is { TicketId: null, Description: { } description } draft)
         {
             return await intake.OpenForConversationAsync(
                 ctx.Conversation,

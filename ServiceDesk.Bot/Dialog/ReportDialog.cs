@@ -43,27 +43,34 @@ internal sealed partial class ReportDialog(
         (Urgency.Low, ["it can wait", "can wait", "not urgent", "puede esperar", "no es urgente", "no urgente"]));
 
     /// <summary>Starts a report; with a description already given (typed freely, or a card's input) it goes straight on.</summary>
-    /// <param name="shortened">A plain-text channel reporting by free text: the service is inferred instead of asked.</param>
-    public async Task StartAsync(TurnContext ctx, string? description, bool shortened, CancellationToken ct)
+    /// <param name="openAtOnce">
+    /// Open the ticket now and ask afterwards (a problem typed freely on a plain-text channel): text messages are
+    /// often sent and left, and what the user said must not wait on answers that may never come.
+    /// </param>
+    public async Task StartAsync(TurnContext ctx, string? description, bool openAtOnce, CancellationToken ct)
     {
         // A card's "send" after the bot asked for a description continues that report (and files its first message).
         var draft = ctx.State is { Step: DialogStep.Describe, Report: { } asked }
             ? asked
-            : new ReportDraft { FirstMessageId = ctx.Inbound.Id, Short = shortened };
-        if (IsDescription(description))
+            : new ReportDraft { FirstMessageId = ctx.Inbound.Id };
+        if (!IsDescription(description))
         {
-            await DescribedAsync(ctx, draft with { Description = description!.Trim() }, ct);
+            AskDescription(ctx, draft, again: false);
+        }
+        else if (openAtOnce)
+        {
+            await OpenAtOnceAsync(ctx, draft with { Description = description!.Trim() }, ct);
         }
         else
         {
-            AskDescription(ctx, draft, again: false);
+            await DescribedAsync(ctx, draft with { Description = description!.Trim() }, ct);
         }
     }
 
     /// <summary>Typed text while a report question is open.</summary>
     public async Task OnTextAsync(TurnContext ctx, string text, CancellationToken ct)
     {
-        var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.Inbound.Id };
+        var draft = await DraftAsync(ctx, ct);
         var key = IntentReader.Key(text);
         switch (ctx.State.Step)
         {
@@ -103,7 +110,7 @@ internal sealed partial class ReportDialog(
     /// <summary>A button answering the current report question.</summary>
     public async Task OnAnswerAsync(TurnContext ctx, Intent answer, CancellationToken ct)
     {
-        var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.Inbound.Id };
+        var draft = await DraftAsync(ctx, ct);
         switch (ctx.State.Step)
         {
             case DialogStep.Suggest when answer.Value is Solved or NotSolved:
@@ -122,6 +129,51 @@ internal sealed partial class ReportDialog(
                 await OnTextAsync(ctx, answer.Text ?? "", ct);
                 break;
         }
+    }
+
+    /// <summary>The report being collected; answers about a ticket already opened go on that ticket.</summary>
+    private async Task<ReportDraft> DraftAsync(TurnContext ctx, CancellationToken ct)
+    {
+        var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.Inbound.Id };
+        if (draft.TicketId is { } id && await OpenedTicketAsync(ctx, id, ct) is { } ticket)
+        {
+            ctx.FileOn(ticket);
+        }
+
+        return draft;
+    }
+
+    private Task<Ticket?> OpenedTicketAsync(TurnContext ctx, long id, CancellationToken ct) =>
+        db.Tickets.Include(t => t.Service).FirstOrDefaultAsync(t => t.Id == id && t.RequesterId == ctx.Contact.Id, ct);
+
+    private async Task OpenAtOnceAsync(TurnContext ctx, ReportDraft draft, CancellationToken ct)
+    {
+        var hits = await SuggestionsAsync(draft.Description!, ctx.Language, ct);
+        var ticket = await intake.OpenForConversationAsync(
+            ctx.Conversation,
+            ctx.Contact,
+            new ConversationTicket(draft.Description!, Impact.Medium, Urgency.Medium, hits.FirstOrDefault()?.Article.ServiceCode, draft.FirstMessageId),
+            ct);
+        ctx.FileOn(ticket);
+        var number = numbers.Format(ticket.Id);
+        LogCreated(number, ticket.Priority);
+        draft = draft with
+        {
+            TicketId = ticket.Id,
+            Articles = [.. hits.Select(h => h.Article.Slug)],
+            SuggestedService = hits.FirstOrDefault()?.Article.ServiceCode,
+        };
+        var opened = ctx.T("Opened", number, ticket.Title, ctx.T("Priority_" + ticket.Priority), TicketReplies.Due(ctx, ticket.ResolutionDueAt, sla));
+        if (hits.Count == 0)
+        {
+            AskImpact(ctx, draft, again: false, preface: opened);
+            return;
+        }
+
+        // One message: what was opened, then the article that may solve it on the spot.
+        ctx.State = ctx.State.At(DialogStep.Suggest) with { Report = draft };
+        var best = hits[0].Article;
+        ctx.Say(opened + "\n" + ctx.T("Suggest_Plain", best.Title, best.Body), SuggestionChoices(ctx, best.Slug));
     }
 
     private static bool IsDescription(string? text) => text is not null && text.Trim().Length >= 3 && !int.TryParse(text.Trim(), out _);
@@ -218,14 +270,18 @@ internal sealed partial class ReportDialog(
             .FirstOrDefaultAsync(ct);
 
         // Solved by self-service: the ticket records the deflection (first-contact resolution) and is closed at once.
-        var ticket = await intake.OpenForConversationAsync(
+        var ticket = ctx.Ticket ?? await intake.OpenForConversationAsync(
             ctx.Conversation,
             ctx.Contact,
             new ConversationTicket(draft.Description!, Impact.Low, Urgency.Low, article?.ServiceCode ?? draft.SuggestedService, draft.FirstMessageId),
             ct);
-        ticket.ResolveAtFirstContact("bot", sla, ctx.Now);
-        ticket.Record(TicketEventKind.SelfServiceResolved, "bot", ctx.Now, article?.Slug);
-        ticket.ConfirmResolution(ctx.Actor, ctx.Now);
+        if (TicketLifecycle.IsActive(ticket.Status))
+        {
+            ticket.ResolveAtFirstContact("bot", sla, ctx.Now);
+            ticket.Record(TicketEventKind.SelfServiceResolved, "bot", ctx.Now, article?.Slug);
+            ticket.ConfirmResolution(ctx.Actor, ctx.Now);
+        }
+
         ctx.FileOn(ticket);
         ctx.State = DialogState.Empty;
         LogSelfService(numbers.Format(ticket.Id), article?.Slug);
@@ -240,11 +296,12 @@ internal sealed partial class ReportDialog(
         }
     }
 
-    private static void AskImpact(TurnContext ctx, ReportDraft draft, bool again)
+    private static void AskImpact(TurnContext ctx, ReportDraft draft, bool again, string? preface = null)
     {
         ctx.State = ctx.State.At(DialogStep.Impact) with { Report = draft };
+        var question = ctx.T(again ? "Impact_Again" : "Impact_Question");
         ctx.Say(
-            ctx.T(again ? "Impact_Again" : "Impact_Question"),
+            preface is null ? question : preface + "\n" + question,
             ctx.Choice("Impact_Low", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.Low))),
             ctx.Choice("Impact_Medium", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.Medium))),
             ctx.Choice("Impact_High", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.High))));
@@ -262,14 +319,20 @@ internal sealed partial class ReportDialog(
 
     private async Task UrgencyAnsweredAsync(TurnContext ctx, ReportDraft draft, CancellationToken ct)
     {
-        if (draft.Short)
-        {
-            await CreateAsync(ctx, draft, draft.SuggestedService, ct);
-        }
-        else
+        if (ctx.Ticket is not { } opened)
         {
             await AskServiceAsync(ctx, draft, again: false, ct);
+            return;
         }
+
+        // The ticket opened at the first message takes the priority the answers give, unless the desk has set one by hand.
+        if (TicketLifecycle.IsActive(opened.Status) && !opened.PriorityOverridden)
+        {
+            opened.Reprioritize(draft.Impact ?? Impact.Medium, draft.Urgency ?? Urgency.Medium, ctx.Actor, sla, ctx.Now);
+        }
+
+        ctx.State = DialogState.Empty;
+        ctx.Say(ctx.T("Refined", numbers.Format(opened.Id), ctx.T("Priority_" + opened.Priority), TicketReplies.Due(ctx, opened.ResolutionDueAt, sla)));
     }
 
     private async Task AskServiceAsync(TurnContext ctx, ReportDraft draft, bool again, CancellationToken ct)

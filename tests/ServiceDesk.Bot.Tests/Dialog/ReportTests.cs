@@ -117,24 +117,56 @@ public class ReportTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task On_sms_a_free_text_problem_runs_the_short_report_with_the_service_inferred(DatabaseProvider provider)
+    public async Task On_sms_a_problem_typed_freely_is_a_ticket_at_once_and_the_answers_set_its_priority(DatabaseProvider provider)
     {
         await using var desk = await BotDesk.CreateAsync(provider);
         var ana = ChatUser.Sms(desk);
 
-        var offered = await ana.SayAsync("Outlook no recibe correo desde esta mañana");
-        Assert.Contains("Outlook no envía ni recibe correo", offered.Said());
+        var opened = await ana.SayAsync("Outlook no recibe correo desde esta mañana");
+
+        // Nothing waits on answers that may never come: the ticket exists now, its service taken from the article.
+        var number = Assert.IsType<string>(opened.TicketNumber);
+        var first = Assert.Single(opened.Replies);
+        Assert.StartsWith($"He abierto el ticket {number}: \"Outlook no recibe correo desde esta mañana\". Prioridad P3 (media)", first.Text);
+        Assert.Contains("Esto puede resolverlo al momento: Outlook no envía ni recibe correo", first.Text);
+        Assert.EndsWith("1) Esto lo ha resuelto\n2) No, abrir un ticket", first.ToPlainText());
+        var ticket = await desk.QueryAsync(db => db.Tickets.Include(t => t.Service).SingleAsync());
+        Assert.Equal(("email", Priority.P3), (ticket.Service!.Code, ticket.Priority));
+
         var impact = await ana.SayAsync("no");
         Assert.StartsWith("¿A quién afecta el problema?", impact.Said());
         await ana.SayAsync("solo yo");
-        var created = await ana.SayAsync("2");
+        var refined = await ana.SayAsync("2");
 
-        Assert.NotNull(created.TicketNumber);
-        Assert.Contains("P4 (baja)", created.Said());
+        Assert.Equal(number, refined.TicketNumber);
+        Assert.StartsWith($"Gracias. {number} tiene ahora prioridad P4 (baja)", refined.Said());
+        await desk.QueryAsync(async db =>
+        {
+            var updated = await db.Tickets.Include(t => t.Events).SingleAsync();
+            Assert.Equal((Impact.Low, Urgency.Medium, Priority.P4), (updated.Impact, updated.Urgency, updated.Priority));
+            Assert.Contains(updated.Events, e => e.Kind == TicketEventKind.PriorityChanged && e.Detail == "P3 → P4");
+            Assert.Equal("Outlook no recibe correo desde esta mañana", updated.Description);
+            Assert.Equal(0, await db.Messages.CountAsync(m => m.TicketId == null));
+            Assert.Equal(8, await db.Messages.CountAsync(m => m.TicketId == updated.Id));
+            return 0;
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task On_sms_the_article_still_solves_the_ticket_opened_at_once(DatabaseProvider provider)
+    {
+        await using var desk = await BotDesk.CreateAsync(provider);
+        var ana = ChatUser.Sms(desk);
+        var opened = await ana.SayAsync("He olvidado la contraseña y no puedo entrar");
+
+        var solved = await ana.SayAsync("1");
+
+        Assert.Equal(opened.TicketNumber, solved.TicketNumber);
+        Assert.Contains("resuelto al primer contacto", solved.Said());
         var ticket = await desk.QueryAsync(db => db.Tickets.Include(t => t.Service).SingleAsync());
-        Assert.Equal((Impact.Low, Urgency.Medium), (ticket.Impact, ticket.Urgency));
-        Assert.Equal("email", ticket.Service!.Code);
-        Assert.Equal("Outlook no recibe correo desde esta mañana", ticket.Description);
+        Assert.True(ticket.ResolvedAtFirstContact);
+        Assert.Equal((TicketStatus.Closed, "account"), (ticket.Status, ticket.Service!.Code));
     }
 
     [Theory]
