@@ -24,6 +24,17 @@ public enum TicketEventKind
     MessageEdited,
     MessageDeleted,
     AutoClosed,
+
+    /// <summary>This ticket was a duplicate and was closed into another (detail: the surviving ticket).</summary>
+    MergedInto,
+
+    /// <summary>A duplicate was merged into this ticket (detail: the duplicate).</summary>
+    DuplicateMerged,
+    ProblemLinked,
+    ProblemUnlinked,
+    AgentTookOver,
+    HandedBackToBot,
+    ReturnedToQueue,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>
