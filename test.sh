@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 command -v runuser >/dev/null || packages+=(util-linux)
+# The agent console's browser tests drive Debian's chromium through Playwright (no browser download).
+[[ -x /usr/bin/chromium ]] || packages+=(chromium)
 
 if ((${#packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
