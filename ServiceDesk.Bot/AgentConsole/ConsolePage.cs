@@ -69,7 +69,7 @@ public sealed class ConsoleClock(IOptions<SlaOptions> sla, TimeProvider time)
             : $"{value.Seconds} s";
     }
 
-    public static string Percent(double? share) => share is { } value ? value.ToString("P0", CultureInfo.InvariantCulture) : "—";
+    public static string Percent(double? share) => share is { } value ? (value * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "—";
 
     public static string ChannelLabel(Channel channel) => channel switch
     {

@@ -28,6 +28,8 @@ public sealed class AgentConsoleBrowserTests
     private static readonly string ConversationKey = $"{UserPhone}|{DeskNumber}";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
+    public AgentConsoleBrowserTests() => SetDefaultExpectTimeout((float)Deadline.TotalMilliseconds);
+
     [Fact]
     public async Task An_agent_takes_over_a_waiting_conversation_replies_sees_the_answer_live_and_hands_back()
     {
