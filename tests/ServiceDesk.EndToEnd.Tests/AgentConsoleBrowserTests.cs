@@ -78,6 +78,10 @@ public sealed class AgentConsoleBrowserTests
 
         // The agent sees the whole exchange with the bot and writes: the reply goes out on SMS through the outbox.
         await Expect(admin.Locator(".transcript")).ToContainTextAsync("My laptop will not start");
+        await admin.Locator("#reply-text").PressSequentiallyAsync("Hi Ana");
+        await WaitUntilAsync(() => host.Typing.Sent.Count > 0);
+        Assert.Equal((Channel.Sms, DeskNumber), host.Typing.Sent.First()); // the channel's reply handle, for its indicator
+        Assert.Single(host.Typing.Sent); // one burst of keystrokes, one indicator
         await admin.Locator("#reply-text").FillAsync("Hi Ana, does the power light come on?");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await host.Sms.WaitForAsync(2, Deadline);
@@ -140,6 +144,16 @@ public sealed class AgentConsoleBrowserTests
         await Expect(page.Locator(".flash.error")).ToContainTextAsync("not right");
         await page.GotoAsync("/");
         Assert.Contains("/account/login", page.Url, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition was not met in time.");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task SignInAsync(IPage page, string email, string password)

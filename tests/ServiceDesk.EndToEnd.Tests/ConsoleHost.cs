@@ -29,6 +29,8 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
 
     public RecordingChannelSender Teams { get; } = new(Channel.Teams);
 
+    public RecordingTypingRelay Typing { get; } = new();
+
     /// <summary>Where the browser finds the desk, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -71,6 +73,21 @@ public sealed class ConsoleHost : WebApplicationFactory<Program>
             services.AddSingleton<IChannelSender>(Sms);
             services.AddSingleton<IChannelSender>(Email);
             services.AddSingleton<IChannelSender>(Teams);
+            services.AddSingleton<ServiceDesk.Core.Conversations.ITypingRelay>(Typing);
         });
+    }
+}
+
+/// <summary>Records the typing indicators the console asks channels to show.</summary>
+public sealed class RecordingTypingRelay : ServiceDesk.Core.Conversations.ITypingRelay
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(Channel Channel, string ReplyHandle)> _sent = new();
+
+    public IReadOnlyCollection<(Channel Channel, string ReplyHandle)> Sent => _sent;
+
+    public Task SendTypingAsync(Channel channel, string replyHandle, CancellationToken cancellationToken)
+    {
+        _sent.Enqueue((channel, replyHandle));
+        return Task.CompletedTask;
     }
 }
