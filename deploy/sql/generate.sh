@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates deploy/sql/servicedesk.sql, the idempotent SQL Server schema script, from the SQL Server
+# migrations. Run it after adding a migration: deploy/sql/generate.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+dotnet tool restore >/dev/null
+dotnet build ServiceDesk.Bot --nologo -v quiet
+dotnet ef migrations script --idempotent --no-build \
+  --context SqlServerServiceDeskDbContext --project ServiceDesk.Core --startup-project ServiceDesk.Bot \
+  --output deploy/sql/servicedesk.sql
+echo "deploy/sql/servicedesk.sql regenerated"
