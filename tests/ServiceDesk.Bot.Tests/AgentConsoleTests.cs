@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Bot.Agents;
 using ServiceDesk.Core;
@@ -176,4 +178,19 @@ public class AgentConsoleTests
             }
         }
     }
+
+    [Fact]
+    public void The_checked_in_sql_server_script_for_agent_accounts_is_current()
+    {
+        using var db = new SqlServerAgentDesignTimeFactory().CreateDbContext([]);
+        var generated = db.GetInfrastructure().GetRequiredService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
+        var checkedIn = File.ReadAllText(Path.Combine(ServiceDesk.Testing.SharedFiles.RepositoryRoot, "deploy", "sql", "agents.sql"));
+
+        Assert.True(
+            Normalize(generated) == Normalize(checkedIn),
+            "deploy/sql/agents.sql is out of date with the agent-account migrations: regenerate it with deploy/sql/generate.sh");
+        Assert.Contains("CREATE TABLE [AgentUsers]", checkedIn);
+    }
+
+    private static string Normalize(string script) => script.TrimStart('\uFEFF').ReplaceLineEndings("\n").Trim();
 }
