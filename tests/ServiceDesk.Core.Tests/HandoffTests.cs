@@ -184,6 +184,43 @@ public class HandoffTests
         Assert.True(announced.Committed);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_agent_writes_on_the_conversation_s_own_channel_teams_or_a_mail_thread(DatabaseProvider provider)
+    {
+        await using var desk = await CreateDeskAsync(provider);
+        var teams = await IntakeTests.ReceiveAsync(desk, new InboundMessage
+        {
+            Channel = Channel.Teams,
+            ExternalId = "act-1",
+            SenderAddress = "00000000-0000-0000-0000-0000000000AA",
+            SenderName = "Ana",
+            ConversationKey = "a:1teams",
+            ReplyHandle = "{\"serviceUrl\":\"https://smba.example/\",\"conversation\":{\"id\":\"a:1teams\"}}",
+            Text = "Outlook crashes",
+            Locale = "en-US",
+        });
+        var mail = await IntakeTests.ReceiveAsync(desk, IntakeTests.Email("<m1@example.com>", "luis@example.com", "Printer jam") with { ConversationKey = "<m1@example.com>", Locale = "es-ES" });
+
+        var onTeams = await HandoffAsync(desk, async h =>
+        {
+            await h.TakeOverAsync(teams.ConversationId!.Value, Eva, CancellationToken.None);
+            return await h.SendAsync(teams.ConversationId!.Value, Eva, "Which Outlook version?", CancellationToken.None);
+        });
+        var byMail = await HandoffAsync(desk, async h =>
+        {
+            await h.TakeOverAsync(mail.ConversationId!.Value, Eva, CancellationToken.None);
+            return await h.SendAsync(mail.ConversationId!.Value, Eva, "¿Qué impresora es?", CancellationToken.None);
+        });
+
+        Assert.Equal((Channel.Teams, "00000000-0000-0000-0000-0000000000aa", teams.ConversationId), (onTeams.Channel, onTeams.Recipient, onTeams.ConversationId));
+        Assert.Equal("Which Outlook version?", onTeams.Body);
+        Assert.Equal((Channel.Email, "luis@example.com", mail.ConversationId), (byMail.Channel, byMail.Recipient, byMail.ConversationId));
+        Assert.StartsWith($"Eva (Service Desk) en el ticket {mail.TicketNumber}:", byMail.Body, StringComparison.Ordinal); // a mail gets the header
+        Assert.EndsWith("¿Qué impresora es?", byMail.Body, StringComparison.Ordinal);
+        Assert.Equal("Novedades de tu solicitud: Printer jam", byMail.Subject);
+    }
+
     private static async Task<TestDesk> CreateDeskAsync(DatabaseProvider provider)
     {
         TestDesk? created = null;
