@@ -7,6 +7,10 @@ cd "$(dirname "$0")"
 packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 command -v runuser >/dev/null || packages+=(util-linux)
+command -v zip >/dev/null || packages+=(zip)          # deploy/teams/package.sh
+command -v python3 >/dev/null || packages+=(python3)  # deploy/teams/icons.py
+# The agent console's browser tests drive Debian's chromium through Playwright (no browser download).
+[[ -x /usr/bin/chromium ]] || packages+=(chromium)
 
 if ((${#packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -16,6 +20,12 @@ if ((${#packages[@]})); then
   echo "test.sh: installing ${packages[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+# npm packages the tests run (schemas, validators, linters), pinned by tests/peers/package-lock.json.
+if [[ ! -d tests/peers/node_modules ]]; then
+  echo "test.sh: installing npm peers"
+  (cd tests/peers && npm ci --ignore-scripts --no-audit --no-fund)
 fi
 
 results=$(mktemp -d)

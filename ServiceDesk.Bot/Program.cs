@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using Hangfire;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using ServiceDesk.Bot.AgentConsole;
+using ServiceDesk.Bot.Agents;
 using ServiceDesk.Bot.Api;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Bot.Hosting;
@@ -13,8 +15,9 @@ using ServiceDesk.Core.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 var dataFolder = DataFolder.Resolve(builder.Environment);
+var databaseFile = Path.Combine(dataFolder, "servicedesk.db");
 
-builder.Services.AddServiceDeskCore(builder.Configuration, Path.Combine(dataFolder, "servicedesk.db"));
+builder.Services.AddServiceDeskCore(builder.Configuration, databaseFile);
 builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddChatBot(builder.Configuration);
 
@@ -22,7 +25,8 @@ builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(
 builder.Services.AddAuthentication()
     .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
 builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(TicketEndpoints.Policy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
+    .AddPolicy(TicketEndpoints.Policy, policy => policy.AddAuthenticationSchemes(AgentSignIn.ApiKeyOrSessionScheme).RequireAuthenticatedUser());
+builder.Services.AddAgentConsole(builder.Configuration, databaseFile);
 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -33,6 +37,7 @@ builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tag
 var app = builder.Build();
 
 await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+await app.Services.InitializeAgentsAsync(app.Lifetime.ApplicationStopping);
 ChannelReport.Log(app.Configuration, app.Logger);
 HangfireSetup.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
 await using (var scope = app.Services.CreateAsyncScope())
@@ -51,10 +56,7 @@ app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false 
 app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapTicketEndpoints();
 app.MapKnowledgeEndpoints();
-
-// Local requests only until the agent console brings sign-in.
-app.MapHangfireDashboard("/hangfire");
-app.MapGet("/", () => Results.Text("ServiceDesk is running. API: /api/tickets (OpenAPI at /openapi/v1.json).")).ExcludeFromDescription();
+app.MapAgentConsole();
 
 app.Run();
 

@@ -3,11 +3,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Knowledge;
 using ServiceDesk.Core.Notifications;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Problems;
 using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Sla;
 using ServiceDesk.Core.Tickets;
@@ -60,6 +62,13 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<KnowledgeIndexCache>();
         services.AddScoped<KnowledgeSearch>();
         services.AddScoped<SatisfactionSurvey>();
+        services.AddScoped<HandoffService>();
+        services.AddScoped<TicketMerger>();
+        services.AddScoped<ProblemService>();
+
+        // Seams the host may fill: live views and channel typing indicators (nothing happens by default).
+        services.TryAddSingleton<IDeskEvents, NoDeskEvents>();
+        services.TryAddSingleton<ITypingRelay, NoTypingRelay>();
         return services;
     }
 

@@ -36,7 +36,14 @@ public sealed class Conversation
     /// <summary>The ticket that new messages in this conversation belong to, while it is open.</summary>
     public long? CurrentTicketId { get; set; }
 
+    /// <summary>The agent holding the conversation (their account id) while in <see cref="ConversationMode.Agent"/>.</summary>
     public string? AgentId { get; set; }
+
+    /// <summary>The holding agent's display name, for the queue and the audit trail.</summary>
+    public string? AgentName { get; set; }
+
+    /// <summary>When the holding agent last acted (took it over, wrote, typed): an idle conversation goes back to the queue.</summary>
+    public DateTimeOffset? AgentActiveAt { get; set; }
 
     public DateTimeOffset? WaitingSince { get; set; }
 

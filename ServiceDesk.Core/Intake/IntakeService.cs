@@ -27,6 +27,7 @@ public sealed partial class IntakeService(
     TicketNumber numbers,
     IOptions<DeskOptions> desk,
     TimeProvider time,
+    IDeskEvents events,
     ILogger<IntakeService> logger)
 {
     /// <summary>The service new tickets get when the channel names none.</summary>
@@ -53,6 +54,11 @@ public sealed partial class IntakeService(
         if (result.Outcome == IntakeOutcome.Duplicate)
         {
             LogDuplicate(inbound.Channel, inbound.ExternalId, result.TicketNumber);
+        }
+        else
+        {
+            // After the commit: a live view that reloads now sees the message.
+            await events.MessageAddedAsync(result.TicketId, result.ConversationId, result.MessageId, cancellationToken);
         }
 
         return result;
@@ -345,6 +351,12 @@ public sealed partial class IntakeService(
     private async Task<Ticket?> LoadTicketAsync(long id, Contact sender, CancellationToken ct)
     {
         var ticket = await IntakeQueries.For(db).TicketById(db, id, ct);
+
+        // A duplicate merged into another ticket sends its follow-ups there (a chain is followed a few hops).
+        for (var hops = 0; ticket?.MergedIntoTicketId is { } survivor && hops < 5; hops++)
+        {
+            ticket = await IntakeQueries.For(db).TicketById(db, survivor, ct);
+        }
 
         // Usually the sender is the requester, already tracked with its identities: EF links it. Otherwise load the requester.
         if (ticket is not null && ticket.RequesterId != sender.Id)

@@ -50,6 +50,14 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
         return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
     }
 
+    /// <summary>The requester's ticket was a duplicate and now continues on another one.</summary>
+    public Task<OutboxMessage?> MergedAsync(Ticket duplicate, long survivorId, CancellationToken cancellationToken)
+    {
+        var language = duplicate.Requester.Language;
+        var body = NotificationTexts.Format("Merged", language, numbers.Format(duplicate.Id), duplicate.Title, numbers.Format(survivorId));
+        return QueueAsync(duplicate, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, duplicate.Title), via: null, cancellationToken);
+    }
+
     /// <summary>An agent's public reply, delivered as written under a short header naming the agent.</summary>
     public Task<OutboxMessage?> AgentReplyAsync(Ticket ticket, string agentName, string text, CancellationToken cancellationToken)
     {
@@ -58,27 +66,54 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
         return QueueAsync(ticket, MessageKind.AgentReply, header + "\n\n" + text, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via: null, cancellationToken, agentName);
     }
 
-    private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, Conversation? via, CancellationToken cancellationToken, string? author = null)
+    /// <summary>
+    /// A message in a live conversation (an agent's words, the desk announcing a handoff), on that
+    /// conversation's channel and nowhere else: the person is in that chat right now.
+    /// </summary>
+    /// <param name="contact">The conversation's contact, with its identities.</param>
+    /// <returns>The outbox row, or null when that channel cannot reach the contact any more (recorded on the ticket).</returns>
+    public OutboxMessage? ToConversation(Ticket ticket, Conversation conversation, Contact contact, MessageKind kind, string body, string? author)
     {
-        var now = time.GetUtcNow();
-        var route = await RouteAsync(ticket, via, cancellationToken);
-        if (route is null)
+        var identity = contact.IdentityOn(conversation.Channel);
+        var reachable = identity is not null
+            && !(conversation.Channel == Channel.Sms && contact.SmsOptedOut)
+            && !(conversation.Channel == Channel.Teams && conversation.ReplyHandle is null);
+        if (!reachable)
         {
-            ticket.Record(TicketEventKind.DeliveryFailed, "system", now, "no reachable channel for the requester");
+            ticket.Record(TicketEventKind.DeliveryFailed, "system", time.GetUtcNow(), $"{conversation.Channel} conversation no longer reaches the requester");
             return null;
         }
 
+        var subject = NotificationTexts.Format("SubjectUpdate", contact.Language, ticket.Title);
+        return Enqueue(ticket, kind, body, subject, (conversation.Channel, identity!.Address, conversation.Id), author);
+    }
+
+    private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, Conversation? via, CancellationToken cancellationToken, string? author = null)
+    {
+        var route = await RouteAsync(ticket, via, cancellationToken);
+        if (route is null)
+        {
+            ticket.Record(TicketEventKind.DeliveryFailed, "system", time.GetUtcNow(), "no reachable channel for the requester");
+            return null;
+        }
+
+        return Enqueue(ticket, kind, body, subject, route.Value, author);
+    }
+
+    private OutboxMessage Enqueue(Ticket ticket, MessageKind kind, string body, string subject, (Channel Channel, string Recipient, long? ConversationId) route, string? author)
+    {
+        var now = time.GetUtcNow();
         var message = new Message
         {
-            Channel = route.Value.Channel,
+            Channel = route.Channel,
             Direction = MessageDirection.Outbound,
             Visibility = MessageVisibility.Public,
             Kind = kind,
             Subject = subject,
             Body = body,
             Author = author ?? desk.Value.Name,
-            Recipient = route.Value.Recipient,
-            ConversationId = route.Value.ConversationId,
+            Recipient = route.Recipient,
+            ConversationId = route.ConversationId,
             DeliveryState = DeliveryState.Queued,
             CreatedAt = now,
         };

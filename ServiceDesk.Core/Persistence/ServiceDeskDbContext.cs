@@ -7,6 +7,7 @@ using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Knowledge;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Problems;
 using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Tickets;
 
@@ -42,6 +43,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
 
     public DbSet<SatisfactionResponse> SatisfactionResponses => Set<SatisfactionResponse>();
 
+    public DbSet<Problem> Problems => Set<Problem>();
+
+    public DbSet<Handoff> Handoffs => Set<Handoff>();
+
     public abstract DatabaseProvider Provider { get; }
 
     /// <summary>The contact owning an address on a channel, with all its identities, or null.</summary>
@@ -69,6 +74,8 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         ticket.HasIndex(t => new { t.Status, t.UpdatedAt });
         ticket.HasIndex(t => t.RequesterId);
         ticket.HasIndex(t => t.ResolutionDueAt);
+        ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoTicketId).OnDelete(DeleteBehavior.Restrict);
+        ticket.HasOne<Problem>().WithMany().HasForeignKey(t => t.ProblemId).OnDelete(DeleteBehavior.Restrict);
 
         var ticketEvent = modelBuilder.Entity<TicketEvent>();
         ticketEvent.Property(e => e.Actor).HasMaxLength(200);
@@ -87,6 +94,7 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         var conversation = modelBuilder.Entity<Conversation>();
         conversation.Property(c => c.ExternalKey).HasMaxLength(512);
         conversation.Property(c => c.AgentId).HasMaxLength(200);
+        conversation.Property(c => c.AgentName).HasMaxLength(200);
         conversation.Property(c => c.Version).IsConcurrencyToken();
         conversation.HasIndex(c => new { c.Channel, c.ExternalKey }).IsUnique();
         conversation.HasIndex(c => new { c.Mode, c.WaitingSince });
@@ -119,6 +127,19 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
         modelBuilder.Entity<Supplier>().HasIndex(s => s.Name).IsUnique();
+
+        var problem = modelBuilder.Entity<Problem>();
+        problem.Property(p => p.Title).HasMaxLength(200);
+        problem.Property(p => p.CreatedBy).HasMaxLength(200);
+        problem.HasIndex(p => new { p.Status, p.UpdatedAt });
+
+        var handoff = modelBuilder.Entity<Handoff>();
+        handoff.Property(h => h.AgentId).HasMaxLength(200);
+        handoff.Property(h => h.AgentName).HasMaxLength(200);
+        handoff.HasIndex(h => new { h.ConversationId, h.EndedAt });
+        handoff.HasIndex(h => h.RequestedAt);
+        handoff.HasOne<Conversation>().WithMany().HasForeignKey(h => h.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        handoff.HasOne<Ticket>().WithMany().HasForeignKey(h => h.TicketId).OnDelete(DeleteBehavior.Restrict);
 
         modelBuilder.ApplyConfiguration(new KnowledgeArticleConfiguration());
         modelBuilder.ApplyConfiguration(new SatisfactionResponseConfiguration());

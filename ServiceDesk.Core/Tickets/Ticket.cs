@@ -77,6 +77,12 @@ public sealed class Ticket
     /// <summary>Resolved at the first contact (by the bot's self-service or the first agent answer).</summary>
     public bool ResolvedAtFirstContact { get; private set; }
 
+    /// <summary>Set when this ticket was a duplicate merged into another: it is closed, and new messages go to that one.</summary>
+    public long? MergedIntoTicketId { get; private set; }
+
+    /// <summary>The problem record this incident is a symptom of.</summary>
+    public long? ProblemId { get; private set; }
+
     public int Version { get; private set; }
 
     public List<TicketEvent> Events { get; private set; } = [];
@@ -280,6 +286,67 @@ public sealed class Ticket
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Closes this ticket as a duplicate of <paramref name="target"/>. Its messages move there (the caller
+    /// does that); its own events stay, so the audit trail of both tickets tells what happened.
+    /// </summary>
+    public void MergeInto(Ticket target, string thisNumber, string targetNumber, string actor, DateTimeOffset now)
+    {
+        if (target.Id == Id)
+        {
+            throw new DomainRuleException("merge_into_itself", "A ticket cannot be merged into itself.");
+        }
+
+        if (MergedIntoTicketId is not null)
+        {
+            throw new DomainRuleException("already_merged", $"{thisNumber} was already merged into another ticket.");
+        }
+
+        if (target.MergedIntoTicketId is not null || target.Status == TicketStatus.Closed)
+        {
+            throw new DomainRuleException("merge_target_closed", $"{targetNumber} is closed; merge into an open ticket.");
+        }
+
+        MergedIntoTicketId = target.Id;
+        if (Status != TicketStatus.Closed)
+        {
+            // Not a lifecycle move an agent could make by hand (New → Closed): a duplicate is closed, not resolved.
+            var from = Status;
+            Status = TicketStatus.Closed;
+            ClosedAt = now;
+            SlaPausedAt = null;
+            Record(TicketEventKind.StatusChanged, actor, now, $"{from} → {TicketStatus.Closed}");
+        }
+
+        Record(TicketEventKind.MergedInto, actor, now, targetNumber);
+        target.Record(TicketEventKind.DuplicateMerged, actor, now, thisNumber);
+    }
+
+    /// <summary>Links this incident to the problem behind it, or unlinks it (null).</summary>
+    public void LinkProblem(Problems.Problem? problem, string actor, DateTimeOffset now)
+    {
+        if (problem is not null && Type != TicketType.Incident)
+        {
+            throw new DomainRuleException("not_an_incident", "Only incidents are linked to problems; a service request has no underlying fault.");
+        }
+
+        if (problem?.Id == ProblemId)
+        {
+            return;
+        }
+
+        if (ProblemId is { } previous)
+        {
+            Record(TicketEventKind.ProblemUnlinked, actor, now, Problems.Problem.NumberFor(previous));
+        }
+
+        ProblemId = problem?.Id;
+        if (problem is not null)
+        {
+            Record(TicketEventKind.ProblemLinked, actor, now, Problems.Problem.NumberFor(problem.Id));
+        }
     }
 
     public void AutoClose(DateTimeOffset now)

@@ -25,6 +25,17 @@ public enum TicketEventKind
     MessageDeleted,
     AutoClosed,
 
+    /// <summary>This ticket was a duplicate and was closed into another (detail: the surviving ticket).</summary>
+    MergedInto,
+
+    /// <summary>A duplicate was merged into this ticket (detail: the duplicate).</summary>
+    DuplicateMerged,
+    ProblemLinked,
+    ProblemUnlinked,
+    AgentTookOver,
+    HandedBackToBot,
+    ReturnedToQueue,
+
     /// <summary>The requester confirmed the resolution; the ticket is closed.</summary>
     ResolutionConfirmed,
 

@@ -42,7 +42,8 @@ public sealed class TicketService(
     IOutboxScheduler scheduler,
     SlaClock sla,
     IOptions<DeskOptions> desk,
-    TimeProvider time)
+    TimeProvider time,
+    Conversations.IDeskEvents events)
 {
     public async Task<Ticket> CreateAsync(NewTicket request, string actor, CancellationToken cancellationToken)
     {
@@ -191,6 +192,11 @@ public sealed class TicketService(
             },
             cancellationToken);
         ScheduleAll(queued);
+        if (result is not null)
+        {
+            await events.TicketChangedAsync(ticketId, cancellationToken);
+        }
+
         return result;
     }
 

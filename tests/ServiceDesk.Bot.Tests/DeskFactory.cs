@@ -15,6 +15,8 @@ namespace ServiceDesk.Bot.Tests;
 public sealed class DeskFactory : WebApplicationFactory<Program>
 {
     public const string ApiKey = "test-key-123";
+    public const string AdminEmail = "admin@desk.test";
+    public const string AdminPassword = "Admin-Pass-2026";
 
     private readonly Dictionary<string, string?> _settings;
 
@@ -37,6 +39,8 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:ServiceDesk"] = connectionString,
             ["Api:Keys:0"] = ApiKey,
             ["Desk:DefaultLanguage"] = "en",
+            ["Agents:Bootstrap:Email"] = AdminEmail,
+            ["Agents:Bootstrap:Password"] = AdminPassword,
         })
         {
             WithChannels = withChannels,

@@ -38,7 +38,9 @@ public sealed class PostgresServer
             await command.ExecuteNonQueryAsync();
         }
 
-        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, MaxPoolSize = 100 }.ConnectionString;
+        // Tests run many writers on a loaded machine next to other test processes: a generous wait for a pooled
+        // connection keeps a slow moment from turning into a spurious failure.
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, MaxPoolSize = 100, Timeout = 120 }.ConnectionString;
     }
 
     /// <summary>

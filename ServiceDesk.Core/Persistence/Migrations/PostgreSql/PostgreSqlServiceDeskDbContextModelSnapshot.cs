@@ -186,7 +186,14 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTimeOffset?>("AgentActiveAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("AgentId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("AgentName")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
@@ -242,6 +249,60 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.HasIndex("Mode", "WaitingSince");
 
                     b.ToTable("Conversations");
+                });
+
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.Handoff", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("AgentName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("ConversationId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Requested")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("TakenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("TicketId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestedAt");
+
+                    b.HasIndex("TicketId");
+
+                    b.HasIndex("ConversationId", "EndedAt");
+
+                    b.ToTable("Handoffs");
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
@@ -436,6 +497,55 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.ToTable("Outbox");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Problems.Problem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RootCause")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Workaround")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "UpdatedAt");
+
+                    b.ToTable("Problems");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Satisfaction.SatisfactionResponse", b =>
                 {
                     b.Property<long>("Id")
@@ -509,6 +619,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<long?>("MergedIntoTicketId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("OriginChannel")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -521,6 +634,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     b.Property<bool>("PriorityOverridden")
                         .HasColumnType("boolean");
+
+                    b.Property<long?>("ProblemId")
+                        .HasColumnType("bigint");
 
                     b.Property<long?>("RelatedTicketId")
                         .HasColumnType("bigint");
@@ -582,6 +698,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("AssignmentGroupId");
+
+                    b.HasIndex("MergedIntoTicketId");
+
+                    b.HasIndex("ProblemId");
 
                     b.HasIndex("RelatedTicketId");
 
@@ -674,6 +794,20 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.Navigation("Contact");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.Handoff", b =>
+                {
+                    b.HasOne("ServiceDesk.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
                 {
                     b.HasOne("ServiceDesk.Core.Catalogue.Service", "Service")
@@ -722,6 +856,16 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.HasOne("ServiceDesk.Core.Catalogue.AssignmentGroup", "AssignmentGroup")
                         .WithMany()
                         .HasForeignKey("AssignmentGroupId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoTicketId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ServiceDesk.Core.Problems.Problem", null)
+                        .WithMany()
+                        .HasForeignKey("ProblemId")
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)

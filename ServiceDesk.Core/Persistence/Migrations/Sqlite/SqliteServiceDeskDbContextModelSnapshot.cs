@@ -169,7 +169,14 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("AgentActiveAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("AgentId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgentName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
@@ -225,6 +232,58 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.HasIndex("Mode", "WaitingSince");
 
                     b.ToTable("Conversations");
+                });
+
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.Handoff", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("AgentId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgentName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ConversationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Requested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("TakenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("TicketId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestedAt");
+
+                    b.HasIndex("TicketId");
+
+                    b.HasIndex("ConversationId", "EndedAt");
+
+                    b.ToTable("Handoffs");
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
@@ -413,6 +472,53 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.ToTable("Outbox");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Problems.Problem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RootCause")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Workaround")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "UpdatedAt");
+
+                    b.ToTable("Problems");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Satisfaction.SatisfactionResponse", b =>
                 {
                     b.Property<long>("Id")
@@ -482,6 +588,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("MergedIntoTicketId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("OriginChannel")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -493,6 +602,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("PriorityOverridden")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ProblemId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("RelatedTicketId")
@@ -555,6 +667,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("AssignmentGroupId");
+
+                    b.HasIndex("MergedIntoTicketId");
+
+                    b.HasIndex("ProblemId");
 
                     b.HasIndex("RelatedTicketId");
 
@@ -645,6 +761,20 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.Navigation("Contact");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.Handoff", b =>
+                {
+                    b.HasOne("ServiceDesk.Core.Conversations.Conversation", null)
+                        .WithMany()
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Restrict);
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
                 {
                     b.HasOne("ServiceDesk.Core.Catalogue.Service", "Service")
@@ -693,6 +823,16 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.HasOne("ServiceDesk.Core.Catalogue.AssignmentGroup", "AssignmentGroup")
                         .WithMany()
                         .HasForeignKey("AssignmentGroupId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoTicketId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ServiceDesk.Core.Problems.Problem", null)
+                        .WithMany()
+                        .HasForeignKey("ProblemId")
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)

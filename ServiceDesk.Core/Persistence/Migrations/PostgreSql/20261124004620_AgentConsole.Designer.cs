@@ -12,8 +12,8 @@ using ServiceDesk.Core.Persistence;
 namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlServiceDeskDbContext))]
-    [Migration("20261124010025_BotDialog")]
-    partial class BotDialog
+    [Migration("20261124004620_AgentConsole")]
+    partial class AgentConsole
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -189,7 +189,14 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTimeOffset?>("AgentActiveAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("AgentId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("AgentName")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
@@ -247,7 +254,7 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.ToTable("Conversations");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.Handoff", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -255,45 +262,50 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Body")
-                        .IsRequired()
-                        .HasMaxLength(8000)
-                        .HasColumnType("character varying(8000)");
-
-                    b.Property<string>("Keywords")
-                        .IsRequired()
-                        .HasMaxLength(1000)
-                        .HasColumnType("character varying(1000)");
-
-                    b.Property<string>("Language")
-                        .IsRequired()
-                        .HasMaxLength(8)
-                        .HasColumnType("character varying(8)");
-
-                    b.Property<int?>("ServiceId")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Slug")
-                        .IsRequired()
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
-                    b.Property<string>("Title")
-                        .IsRequired()
+                    b.Property<string>("AgentId")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
-                    b.Property<DateTimeOffset>("UpdatedAt")
+                    b.Property<string>("AgentName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("ConversationId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("Requested")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("TakenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("TicketId")
+                        .HasColumnType("bigint");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ServiceId");
+                    b.HasIndex("RequestedAt");
 
-                    b.HasIndex("Slug", "Language")
-                        .IsUnique();
+                    b.HasIndex("TicketId");
 
-                    b.ToTable("KnowledgeArticles");
+                    b.HasIndex("ConversationId", "EndedAt");
+
+                    b.ToTable("Handoffs");
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Messages.Message", b =>
@@ -439,7 +451,7 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.ToTable("Outbox");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Core.Satisfaction.SatisfactionResponse", b =>
+            modelBuilder.Entity("ServiceDesk.Core.Problems.Problem", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -447,30 +459,45 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Channel")
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RootCause")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
-                    b.Property<string>("Comment")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
-                    b.Property<int>("Rating")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTimeOffset>("RespondedAt")
+                    b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<long>("TicketId")
-                        .HasColumnType("bigint");
+                    b.Property<string>("Workaround")
+                        .HasColumnType("text");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("TicketId")
-                        .IsUnique();
+                    b.HasIndex("Status", "UpdatedAt");
 
-                    b.ToTable("SatisfactionResponses");
+                    b.ToTable("Problems");
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Tickets.Ticket", b =>
@@ -512,6 +539,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<long?>("MergedIntoTicketId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("OriginChannel")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -524,6 +554,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     b.Property<bool>("PriorityOverridden")
                         .HasColumnType("boolean");
+
+                    b.Property<long?>("ProblemId")
+                        .HasColumnType("bigint");
 
                     b.Property<long?>("RelatedTicketId")
                         .HasColumnType("bigint");
@@ -585,6 +618,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("AssignmentGroupId");
+
+                    b.HasIndex("MergedIntoTicketId");
+
+                    b.HasIndex("ProblemId");
 
                     b.HasIndex("RelatedTicketId");
 
@@ -677,14 +714,18 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.Navigation("Contact");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.Handoff", b =>
                 {
-                    b.HasOne("ServiceDesk.Core.Catalogue.Service", "Service")
+                    b.HasOne("ServiceDesk.Core.Conversations.Conversation", null)
                         .WithMany()
-                        .HasForeignKey("ServiceId")
-                        .OnDelete(DeleteBehavior.Restrict);
+                        .HasForeignKey("ConversationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
 
-                    b.Navigation("Service");
+                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("TicketId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Messages.Message", b =>
@@ -711,20 +752,21 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.Navigation("Message");
                 });
 
-            modelBuilder.Entity("ServiceDesk.Core.Satisfaction.SatisfactionResponse", b =>
-                {
-                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
-                        .WithMany()
-                        .HasForeignKey("TicketId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("ServiceDesk.Core.Tickets.Ticket", b =>
                 {
                     b.HasOne("ServiceDesk.Core.Catalogue.AssignmentGroup", "AssignmentGroup")
                         .WithMany()
                         .HasForeignKey("AssignmentGroupId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
+                        .WithMany()
+                        .HasForeignKey("MergedIntoTicketId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("ServiceDesk.Core.Problems.Problem", null)
+                        .WithMany()
+                        .HasForeignKey("ProblemId")
                         .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("ServiceDesk.Core.Tickets.Ticket", null)
