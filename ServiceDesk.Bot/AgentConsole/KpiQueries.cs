@@ -110,13 +110,15 @@ public sealed class KpiQueries(ServiceDeskDbContext db, Microsoft.Extensions.Opt
             waitingNow);
     }
 
-    /// <summary>
-    /// Satisfaction answers of the period. The survey's answers are not stored by the desk yet; when they
-    /// are (a SatisfactionResponse row per answer with its rating 1–5 and when it was given), this becomes
-    /// one query: the mean rating and the count of answers given between <paramref name="start"/> and <paramref name="end"/>.
-    /// </summary>
-    private static Task<(double Mean, int Answers)?> CsatAsync(DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken) =>
-        Task.FromResult<(double Mean, int Answers)?>(null);
+    /// <summary>Satisfaction answers given in the period: the mean rating (1–5) and how many; null when there are none.</summary>
+    private async Task<(double Mean, int Answers)?> CsatAsync(DateTimeOffset start, DateTimeOffset end, CancellationToken cancellationToken)
+    {
+        var ratings = await db.SatisfactionResponses.AsNoTracking()
+            .Where(r => r.RespondedAt >= start && r.RespondedAt < end)
+            .Select(r => r.Rating)
+            .ToListAsync(cancellationToken);
+        return ratings.Count == 0 ? null : (ratings.Average(), ratings.Count);
+    }
 
     private DateTimeOffset StartOf(DateOnly day)
     {

@@ -22,6 +22,7 @@ internal sealed partial class ChatBot(
     WriteTransaction transaction,
     IntakeService intake,
     IOutboxScheduler scheduler,
+    IDeskEvents events,
     IntentReader reader,
     MenuDialog menu,
     ReportDialog report,
@@ -43,7 +44,7 @@ internal sealed partial class ChatBot(
 
         var queued = new List<OutboxMessage>();
         var attempt = 0;
-        var result = await transaction.RunAsync(
+        var taken = await transaction.RunAsync(
             async ct =>
             {
                 queued.Clear();
@@ -55,8 +56,24 @@ internal sealed partial class ChatBot(
             scheduler.Schedule(row.Id);
         }
 
-        return result;
+        // After the commit: live views (the agent console) reload and see the turn.
+        if (taken.Stored is { } stored)
+        {
+            await events.MessageAddedAsync(stored.TicketId ?? 0, stored.ConversationId, stored.MessageId, cancellationToken);
+            if (stored.Queued)
+            {
+                await events.ConversationChangedAsync(stored.ConversationId, ConversationMode.WaitingForAgent, cancellationToken);
+            }
+        }
+
+        return taken.Result;
     }
+
+    /// <summary>A turn's answer, and what it stored for the live views to hear about; null for a redelivery.</summary>
+    private sealed record TakenTurn(ChatTurnResult Result, StoredTurn? Stored);
+
+    /// <param name="Queued">The turn put the conversation in the agents' queue.</param>
+    private sealed record StoredTurn(long MessageId, long ConversationId, long? TicketId, bool Queued);
 
     public IReadOnlyList<BotReply> Welcome(string? locale)
     {
@@ -64,7 +81,7 @@ internal sealed partial class ChatBot(
         return [new BotReply { Text = BotTexts.Format("Welcome", language, desk.Value.Name), Choices = MenuDialog.Menu(language) }];
     }
 
-    private async Task<ChatTurnResult> TakeTurnAsync(ChatTurn turn, List<OutboxMessage> queued, bool retry, CancellationToken ct)
+    private async Task<TakenTurn> TakeTurnAsync(ChatTurn turn, List<OutboxMessage> queued, bool retry, CancellationToken ct)
     {
         var inbound = turn.Message;
         var now = time.GetUtcNow();
@@ -77,7 +94,10 @@ internal sealed partial class ChatBot(
                 queued,
                 retry,
                 ct);
-            return new ChatTurnResult(filed.Outcome == IntakeOutcome.Duplicate, [], NumberOf(filed), conversation.Mode);
+            var duplicate = filed.Outcome == IntakeOutcome.Duplicate;
+            return new TakenTurn(
+                new ChatTurnResult(duplicate, [], NumberOf(filed), conversation.Mode),
+                duplicate ? null : new StoredTurn(filed.MessageId, conversation.Id, filed.TicketId, Queued: false));
         }
 
         var contact = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
@@ -93,7 +113,7 @@ internal sealed partial class ChatBot(
             ct);
         if (result.Outcome == IntakeOutcome.Duplicate)
         {
-            return new ChatTurnResult(true, [], NumberOf(result), conversation?.Mode ?? ConversationMode.Bot);
+            return new TakenTurn(new ChatTurnResult(true, [], NumberOf(result), conversation?.Mode ?? ConversationMode.Bot), null);
         }
 
         // All tracked already: FindAsync answers from the change tracker.
@@ -114,7 +134,10 @@ internal sealed partial class ChatBot(
         await RouteAsync(context, intent, ct);
         var replies = Finish(context, message!, inbound);
         await db.SaveChangesAsync(ct);
-        return new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, context.Conversation.Mode);
+        var mode = context.Conversation.Mode;
+        return new TakenTurn(
+            new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode),
+            new StoredTurn(message!.Id, context.Conversation.Id, message.TicketId, Queued: mode == ConversationMode.WaitingForAgent));
     }
 
     private DialogState ReadState(Conversation? conversation, DateTimeOffset now)

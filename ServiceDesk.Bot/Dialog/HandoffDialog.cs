@@ -16,6 +16,7 @@ namespace ServiceDesk.Bot.Dialog;
 internal sealed partial class HandoffDialog(
     ServiceDeskDbContext db,
     IntakeService intake,
+    HandoffService handoffs,
     TicketDialog tickets,
     TicketNumber numbers,
     IOptions<DeskOptions> desk,
@@ -28,9 +29,10 @@ internal sealed partial class HandoffDialog(
     {
         var ticket = await TicketForAsync(ctx, ct);
         ticket.Record(TicketEventKind.AgentRequested, ctx.Actor, ctx.Now, ctx.Conversation.Channel.ToString());
-        ctx.Conversation.Mode = ConversationMode.WaitingForAgent;
-        ctx.Conversation.WaitingSince = ctx.Now;
         ctx.Conversation.CurrentTicketId = ticket.Id;
+
+        // In the queue, with the handoff record the wait for an agent is measured on.
+        handoffs.Queue(ctx.Conversation, ctx.Now);
         ctx.FileOn(ticket);
         ctx.State = DialogState.Empty;
         var number = numbers.Format(ticket.Id);

@@ -347,8 +347,12 @@ public sealed partial class HandoffService(
         return returned;
     }
 
-    /// <summary>Puts the conversation in the queue and opens the handoff record its wait is measured on.</summary>
-    private void Queue(Conversation conversation, DateTimeOffset now)
+    /// <summary>
+    /// Puts the conversation in the queue and opens the handoff record its wait is measured on. Public for a caller
+    /// that queues inside its own transaction (the bot's turn): it saves, then raises
+    /// <see cref="IDeskEvents.ConversationChangedAsync"/> once committed.
+    /// </summary>
+    public void Queue(Conversation conversation, DateTimeOffset now)
     {
         conversation.Mode = ConversationMode.WaitingForAgent;
         conversation.WaitingSince = now;

@@ -92,10 +92,14 @@ internal static class BotDesk
     public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
 
     /// <summary>The core on a fresh database with the chat bot registered as the host registers it.</summary>
-    public static Task<TestDesk> CreateAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null) =>
+    public static Task<TestDesk> CreateAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null) =>
         TestDesk.CreateAsync(
             provider,
-            services => services.AddChatBot(new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build()),
+            services =>
+            {
+                services.AddChatBot(new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
+                configure?.Invoke(services);
+            },
             settings);
 
     public static Task<T> QueryAsync<T>(this TestDesk desk, Func<ServiceDeskDbContext, Task<T>> query) =>
@@ -113,4 +117,36 @@ internal static class BotDesk
 
     public static Task<Core.Conversations.Conversation> ConversationAsync(this TestDesk desk, ChatUser user) =>
         desk.QueryAsync(db => db.Conversations.AsNoTracking().SingleAsync(c => c.Channel == user.Channel && c.ExternalKey == user.ConversationKey));
+}
+
+/// <summary>Records what the desk tells live views, in order.</summary>
+internal sealed class RecordingDeskEvents : IDeskEvents
+{
+    private readonly Lock _lock = new();
+
+    public List<(long TicketId, long ConversationId, long MessageId)> Messages { get; } = [];
+
+    public List<(long ConversationId, ConversationMode Mode)> Conversations { get; } = [];
+
+    public Task MessageAddedAsync(long ticketId, long? conversationId, long messageId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Messages.Add((ticketId, conversationId ?? 0, messageId));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ConversationChangedAsync(long conversationId, ConversationMode mode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            Conversations.Add((conversationId, mode));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task TicketChangedAsync(long ticketId, CancellationToken cancellationToken) => Task.CompletedTask;
 }

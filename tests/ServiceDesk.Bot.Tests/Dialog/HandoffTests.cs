@@ -58,8 +58,36 @@ public class HandoffTests
             var bodies = await db.Messages.Where(m => m.TicketId == ticket.Id && m.Direction == MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => m.Body).ToListAsync();
             Assert.Equal(["hello", "agent", "Is anyone there?", "help"], bodies);
             Assert.Equal(0, await db.Messages.CountAsync(m => m.TicketId == null));
+
+            // The handoff record the console measures the wait for an agent on.
+            var handoff = await db.Handoffs.SingleAsync();
+            Assert.Equal((true, ticket.Id, Core.Channel.Teams, desk.Time.Now), (handoff.Requested, handoff.TicketId!.Value, handoff.Channel, handoff.RequestedAt));
             return 0;
         });
+    }
+
+    [Fact]
+    public async Task Live_views_hear_of_each_turn_and_of_the_conversation_joining_the_queue()
+    {
+        var events = new RecordingDeskEvents();
+        await using var desk = await BotDesk.CreateAsync(DatabaseProvider.Sqlite, configure: s => s.AddSingleton<IDeskEvents>(events));
+        var peter = ChatUser.Teams(desk);
+
+        await peter.SayAsync("hello");
+        var handoff = await peter.SayAsync("agent");
+        var waiting = await peter.SayAsync("Is anyone there?");
+        await peter.SayAsync("Is anyone there?", externalId: "redelivered");
+        await peter.SayAsync("Is anyone there?", externalId: "redelivered");
+
+        var conversation = await desk.ConversationAsync(peter);
+        var messages = await desk.QueryAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => new { m.Id, m.TicketId }).ToListAsync());
+        var ticketId = long.Parse(handoff.TicketNumber!["SD-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(
+            [(0L, conversation.Id, messages[0].Id), (ticketId, conversation.Id, messages[1].Id), (ticketId, conversation.Id, messages[2].Id), (ticketId, conversation.Id, messages[3].Id)],
+            events.Messages);
+        Assert.Equal([(conversation.Id, ConversationMode.WaitingForAgent)], events.Conversations);
+        Assert.Equal(ticketId, messages[2].TicketId);
+        Assert.Empty(waiting.Replies);
     }
 
     [Theory]

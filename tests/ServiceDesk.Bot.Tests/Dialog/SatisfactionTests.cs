@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Bot.AgentConsole;
+using ServiceDesk.Core.Sla;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
@@ -47,6 +50,11 @@ public class SatisfactionTests
             Assert.Contains(ticket.Events, e => e.Kind == TicketEventKind.SatisfactionRated && e.Detail == "2/5");
             Assert.Contains(ticket.Events, e => e.Kind == TicketEventKind.SatisfactionCommented);
             Assert.Equal(ticket.Id, (await db.Messages.SingleAsync(m => m.Body == "2" && m.Direction == MessageDirection.Inbound)).TicketId);
+
+            // The console's CSAT figure counts it.
+            var day = DateOnly.FromDateTime(desk.Time.Now.UtcDateTime);
+            var kpis = await new KpiQueries(db, Options.Create(new SlaOptions())).ReportAsync(day.AddDays(-1), day.AddDays(1), CancellationToken.None);
+            Assert.Equal((2.0, 1), kpis.Csat);
             return 0;
         });
     }
