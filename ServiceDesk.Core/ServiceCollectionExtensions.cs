@@ -3,7 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Notifications;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -55,6 +57,8 @@ public static class ServiceCollectionExtensions
         services.AddScoped<TicketMaintenance>();
         services.AddScoped<OutboxDispatcher>();
         services.AddScoped<OutboxRecovery>();
+        services.AddScoped<MessageRevisions>();
+        services.AddScoped<ContactReachability>();
         return services;
     }
 

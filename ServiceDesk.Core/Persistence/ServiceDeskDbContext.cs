@@ -36,6 +36,8 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
 
     public DbSet<Supplier> Suppliers => Set<Supplier>();
 
+    public DbSet<TrustedServiceUrl> TrustedServiceUrls => Set<TrustedServiceUrl>();
+
     public abstract DatabaseProvider Provider { get; }
 
     /// <summary>The contact owning an address on a channel, with all its identities, or null.</summary>
@@ -113,6 +115,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
         modelBuilder.Entity<Supplier>().HasIndex(s => s.Name).IsUnique();
+
+        var trustedUrl = modelBuilder.Entity<TrustedServiceUrl>();
+        trustedUrl.Property(u => u.Url).HasMaxLength(512);
+        trustedUrl.HasIndex(u => new { u.Channel, u.Url }).IsUnique();
     }
 
     /// <summary>The filter that lets many rows have no value in a unique column (each provider quotes names its own way).</summary>
