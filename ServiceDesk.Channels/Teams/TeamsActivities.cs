@@ -56,7 +56,7 @@ public static class TeamsActivities
         return new BotReply
         {
             Title = TeamsTexts.Format("ResolutionTitle", language, message.TicketNumber),
-            Text = message.Body + "\n\n" + TeamsTexts.Format("RatingPrompt", language),
+            Text = message.Body,
             Choices = choices,
         };
     }
