@@ -112,7 +112,12 @@ public sealed partial class TeamsActivityHandler(
     private async Task<IResult> OnConversationUpdateAsync(Activity activity, CancellationToken cancellationToken)
     {
         var botId = activity.Recipient?.Id;
-        var botAdded = botId is not null && activity.MembersAdded?.Any(m => string.Equals(m.Id, botId, StringComparison.OrdinalIgnoreCase)) == true;
+        var personal = activity.Conversation?.ConversationType is null or "personal";
+
+        // In a personal chat the only bot that can join is this one (Teams gives bots "28:" ids), even when
+        // the member's id is spelled differently from the recipient's.
+        var botAdded = activity.MembersAdded?.Any(m => m.Id is { } id
+            && (string.Equals(id, botId, StringComparison.OrdinalIgnoreCase) || (personal && id.StartsWith("28:", StringComparison.Ordinal)))) == true;
         if (!botAdded)
         {
             // People joining a team or chat the bot is in: the desk greets a person when they write.
@@ -125,7 +130,7 @@ public sealed partial class TeamsActivityHandler(
             return Results.Ok();
         }
 
-        if (activity.Conversation.ConversationType is null or "personal" && Address(activity.From) is { } installer)
+        if (personal && Address(activity.From) is { } installer)
         {
             await reachability.RestoreAsync(Channel.Teams, installer, cancellationToken);
         }
