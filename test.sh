@@ -18,6 +18,13 @@ if ((${#packages[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
+# npm peers the tests talk to (the Direct Line client and emulator), installed from the committed lock file.
+if [[ ! -d tests/peers/node_modules ]]; then
+  command -v npm >/dev/null || { echo "test.sh: npm is missing (install Node.js 20 or later)" >&2; exit 1; }
+  echo "test.sh: installing the npm test peers"
+  (cd tests/peers && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
