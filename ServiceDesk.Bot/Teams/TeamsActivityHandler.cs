@@ -59,9 +59,15 @@ public sealed partial class TeamsActivityHandler(
 
     private async Task<IResult> OnMessageAsync(Activity activity, CancellationToken cancellationToken)
     {
+        if (activity.From?.Id is { } from && string.Equals(from, activity.Recipient?.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            // Our own message echoed back by a channel: nothing to answer.
+            return Results.Ok();
+        }
+
         if (!IsFromUser(activity, out var sender))
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "A message needs from, recipient, conversation and serviceUrl.");
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "A message needs from, conversation and serviceUrl.");
         }
 
         var text = Mentions.StripBotMention(activity);

@@ -53,6 +53,20 @@ public sealed class ConnectorClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_managed_identity_bot_gets_its_token_from_the_instance_metadata_endpoint()
+    {
+        await using var desk = await CreateDeskAsync(
+            ("Channels:Teams:MicrosoftAppType", "UserAssignedMSI"),
+            ("Channels:Teams:MicrosoftAppPassword", ""),
+            ("Channels:Teams:TokenEndpoint", _authority.ManagedIdentityEndpoint));
+        var client = await TrustedClientAsync(desk);
+
+        await client.SendToConversationAsync(_connector.ServiceUrl, "a:1", new Activity { Type = "message", Text = "x" }, CancellationToken.None);
+
+        Assert.Equal("Bearer " + _authority.TokenFor(1), Assert.Single(_connector.Calls).Authorization);
+    }
+
+    [Fact]
     public async Task The_token_is_renewed_shortly_before_it_expires()
     {
         await using var desk = await CreateDeskAsync();

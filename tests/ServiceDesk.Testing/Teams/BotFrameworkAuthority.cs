@@ -65,6 +65,9 @@ public sealed class BotFrameworkAuthority : LoopbackServer
 
     public string TokenEndpoint => new Uri(BaseAddress, $"{TenantId}/oauth2/v2.0/token").ToString();
 
+    /// <summary>The Azure instance metadata endpoint's token route, for managed-identity bots.</summary>
+    public string ManagedIdentityEndpoint => new Uri(BaseAddress, "metadata/identity/oauth2/token").ToString();
+
     /// <summary>How often the Bot Framework key set was fetched (a refresh shows as one more).</summary>
     public int KeySetRequests => Volatile.Read(ref _keySetRequests);
 
@@ -197,7 +200,27 @@ public sealed class BotFrameworkAuthority : LoopbackServer
                 ["access_token"] = TokenFor(number),
             });
         });
+        app.MapGet("/metadata/identity/oauth2/token", (HttpRequest request) =>
+        {
+            if (request.Headers["Metadata"] != "true" || request.Query["resource"] != "https://api.botframework.com" || request.Query["client_id"] != AppId)
+            {
+                return Results.Json(new JsonObject { ["error"] = "invalid_request" }, statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            return Results.Json(ManagedIdentityToken(Interlocked.Increment(ref _tokenRequests)));
+        });
     }
+
+    private static JsonObject ManagedIdentityToken(int number) => new()
+    {
+        ["access_token"] = $"connector-token-{number}",
+
+        // The instance metadata endpoint sends its numbers as strings.
+        ["expires_in"] = "3599",
+        ["expires_on"] = DateTimeOffset.UtcNow.AddSeconds(3599).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["resource"] = "https://api.botframework.com",
+        ["token_type"] = "Bearer",
+    };
 
     private static JsonObject KeySet(IEnumerable<SigningKey> keys)
     {
