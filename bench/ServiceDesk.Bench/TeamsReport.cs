@@ -15,6 +15,8 @@ internal static class TeamsReport
 
     public static async Task WriteAsync(string output, string machine, int activities, int concurrency)
     {
+        // The machine is shared: say how busy it was, since every number below depends on it.
+        var loadBefore = LoadAverage();
         var runs = new List<TeamsRun>
         {
             Print(await TeamsBenchmark.RunAsync(DatabaseProvider.Sqlite, null, "message", activities, concurrency)),
@@ -34,15 +36,16 @@ internal static class TeamsReport
         }
 
         var measuredAt = DateTimeOffset.UtcNow;
+        var load = $"{loadBefore} before, {LoadAverage()} after (1-minute load average)";
         var goals = new { activitiesPerSecond = GoalPerSecond, p99Ms = GoalP99Ms, rssMb = GoalRssMb };
         await File.WriteAllTextAsync(
             Path.Combine(output, "teams.json"),
-            JsonSerializer.Serialize(new { benchmark = "teams", measuredAt, machine, goals, runs }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { benchmark = "teams", measuredAt, machine, load, goals, runs }, new JsonSerializerOptions { WriteIndented = true }));
 
         var markdown = new StringBuilder()
             .AppendLine("# Teams activities end to end")
             .AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}.")
+            .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}; machine load {load}.")
             .AppendLine()
             .AppendLine("The desk runs as its own process (Release build, Kestrel on 127.0.0.1, production settings). Each activity is a")
             .AppendLine("personal-chat message from a new user with a Bot Framework JWT (RS256, signed by a test key and checked against a")
@@ -66,6 +69,9 @@ internal static class TeamsReport
         await File.WriteAllTextAsync(Path.Combine(output, "teams.md"), markdown.ToString());
         Console.WriteLine(markdown);
     }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static TeamsRun Print(TeamsRun run)
     {
