@@ -8,6 +8,7 @@ using ServiceDesk.Bot.Api;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
+using ServiceDesk.Bot.Teams;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -19,6 +20,7 @@ var databaseFile = Path.Combine(dataFolder, "servicedesk.db");
 builder.Services.AddServiceDeskCore(builder.Configuration, databaseFile);
 builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddScoped<IChatBot, ChatBot>();
+builder.Services.AddTeams(builder.Configuration);
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()
@@ -55,6 +57,7 @@ app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false 
 app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapTicketEndpoints();
 app.MapAgentConsole();
+app.MapTeams();
 
 app.Run();
 

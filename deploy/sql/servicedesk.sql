@@ -579,3 +579,38 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124021448_TeamsChannel'
+)
+BEGIN
+    CREATE TABLE [TrustedServiceUrls] (
+        [Id] bigint NOT NULL IDENTITY,
+        [Channel] nvarchar(32) NOT NULL,
+        [Url] nvarchar(512) NOT NULL,
+        [FirstSeenAt] datetimeoffset NOT NULL,
+        CONSTRAINT [PK_TrustedServiceUrls] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124021448_TeamsChannel'
+)
+BEGIN
+    CREATE UNIQUE INDEX [IX_TrustedServiceUrls_Channel_Url] ON [TrustedServiceUrls] ([Channel], [Url]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124021448_TeamsChannel'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124021448_TeamsChannel', N'10.0.14');
+END;
+
+COMMIT;
+GO
+
