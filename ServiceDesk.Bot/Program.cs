@@ -6,6 +6,7 @@ using ServiceDesk.Bot.Api;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
+using ServiceDesk.Bot.Sms;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -16,6 +17,7 @@ var dataFolder = DataFolder.Resolve(builder.Environment);
 builder.Services.AddServiceDeskCore(builder.Configuration, Path.Combine(dataFolder, "servicedesk.db"));
 builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddScoped<IChatBot, ChatBot>();
+builder.Services.AddSmsChannel(builder.Configuration);
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()
@@ -49,6 +51,7 @@ app.MapOpenApi();
 app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapTicketEndpoints();
+app.MapSmsChannel();
 
 // Local requests only until the agent console brings sign-in.
 app.MapHangfireDashboard("/hangfire");

@@ -55,6 +55,8 @@ public static class ServiceCollectionExtensions
         services.AddScoped<TicketMaintenance>();
         services.AddScoped<OutboxDispatcher>();
         services.AddScoped<OutboxRecovery>();
+        services.AddScoped<Contacts.SmsConsent>();
+        services.AddScoped<Messages.DeliveryTracking>();
         return services;
     }
 
