@@ -82,7 +82,7 @@ public static class GsmText
             {
                 // Invisible: dropped.
             }
-            else if (WithoutAccent(c) is { } plain)
+            else if (!char.IsSurrogate(c) && WithoutAccent(c) is { } plain)
             {
                 safe.Append(plain);
             }
