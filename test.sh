@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 command -v runuser >/dev/null || packages+=(util-linux)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 if ((${#packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -16,6 +18,13 @@ if ((${#packages[@]})); then
   echo "test.sh: installing ${packages[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+# npm peers the tests talk to (Twilio's Node library, Stoplight Prism), from the committed lock file.
+# Install scripts stay off: Prism's only one is a telemetry ping.
+if [[ ! -d tests/peers/node_modules ]]; then
+  echo "test.sh: installing npm peers in tests/peers"
+  (cd tests/peers && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
 
 results=$(mktemp -d)
