@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and writes Markdown + JSON reports under bench/results/.
-# ./bench/run.sh [--messages N] [--writers N] [--only sqlite|postgresql]
+# ./bench/run.sh [--messages N] [--writers N] [--webhooks N] [--concurrency N] [--only sqlite|postgresql|sms]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

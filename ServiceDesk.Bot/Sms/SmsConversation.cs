@@ -53,8 +53,8 @@ public sealed partial class SmsConversation(
             return Twiml.Empty;
         }
 
-        var language = sender.Known ? sender.Language : await LanguageOfAsync(sms.From, cancellationToken);
-        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), language, result.TicketNumber)));
+        // A first-time sender's contact got the language guessed from the same locale (see IntakeService).
+        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), sender.Language, result.TicketNumber)));
     }
 
     private byte[] Reply(string text, string language) => Twiml.Messages([SmsText.Compose(text, language, ticketNumber: null)]);
@@ -97,15 +97,6 @@ public sealed partial class SmsConversation(
         return contact is null
             ? new SenderFacts(false, false, Languages.FromLocale(sms.Locale) ?? desk.Value.DefaultLanguage)
             : new SenderFacts(true, contact.SmsOptedOut, contact.Language);
-    }
-
-    private async Task<string> LanguageOfAsync(string phone, CancellationToken cancellationToken)
-    {
-        var address = ContactIdentity.Normalize(Channel.Sms, phone);
-        return await db.Contacts.AsNoTracking()
-            .Where(c => c.Identities.Any(i => i.Channel == Channel.Sms && i.Address == address))
-            .Select(c => c.Language)
-            .FirstOrDefaultAsync(cancellationToken) ?? desk.Value.DefaultLanguage;
     }
 
     private static string Source(TwilioInboundSms sms) =>

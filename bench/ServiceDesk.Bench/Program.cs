@@ -5,11 +5,25 @@ using ServiceDesk.Bench;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
-// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--out DIR] [--only sqlite|postgresql]
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--webhooks N] [--concurrency N] [--out DIR] [--only sqlite|postgresql|sms]
+// --only sqlite|postgresql runs the intake benchmark on that provider; --only sms runs only the SMS webhook benchmark.
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
 var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
 var only = ArgumentText("--only")?.ToLowerInvariant();
+var webhooks = Argument("--webhooks", 6000);
+var concurrency = Argument("--concurrency", 16);
+Directory.CreateDirectory(output);
+var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
+
+if (only is null or "sms")
+{
+    await SmsReport.RunAsync(output, machine, webhooks, concurrency);
+    if (only == "sms")
+    {
+        return 0;
+    }
+}
 
 var runs = new List<IntakeRun>();
 if (only is null or "sqlite")
@@ -31,8 +45,6 @@ if (only is null or "postgresql")
     }
 }
 
-Directory.CreateDirectory(output);
-var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
 var measuredAt = DateTimeOffset.UtcNow;
 await File.WriteAllTextAsync(
     Path.Combine(output, "intake.json"),
