@@ -61,8 +61,9 @@ public sealed class PrismServer : IAsyncDisposable
     {
         var cli = NodePeers.Require(Path.Combine("node_modules", "@stoplight", "prism-cli", "dist", "index.js"));
         var port = FreePort();
-        var process = NodePeers.StartNode(cli, "mock", "--dynamic", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), specPath);
-        process.StandardInput.Close();
+        // Standard input stays open: when this process ends, however it ends, the launcher sees it close and stops Prism.
+        var process = NodePeers.StartNode(
+            NodePeers.Require("run-while-parent-lives.js"), cli, "mock", "--dynamic", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), specPath);
         var log = new StringBuilder();
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(object sender, DataReceivedEventArgs e)
