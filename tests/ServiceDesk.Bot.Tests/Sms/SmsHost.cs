@@ -7,7 +7,7 @@ using ServiceDesk.Testing;
 
 namespace ServiceDesk.Bot.Tests.Sms;
 
-/// <summary>The real host with the SMS channel on, its REST calls going to a Twilio stub, and signed webhook helpers.</summary>
+/// <summary>The real host with the SMS channel on, its REST calls going to a Twilio stub, and ways to post signed webhooks.</summary>
 internal sealed class SmsHost : IAsyncDisposable
 {
     public const string AccountSid = "AC0123456789abcdef0123456789abcdef";
