@@ -38,18 +38,27 @@ public static class NodePeers
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
     }
 
-    /// <summary>Kills a node process and its children, if still running.</summary>
+    /// <summary>
+    /// Stops a node process started here: closing its standard input ends it (the oracle's input, the
+    /// launcher's watch), which lets it stop its own children; a kill only if it does not go in time.
+    /// </summary>
     public static void Stop(Process process)
     {
         try
         {
-            if (!process.HasExited)
+            if (process.HasExited)
+            {
+                return;
+            }
+
+            process.StandardInput.Close();
+            if (!process.WaitForExit(10_000))
             {
                 process.Kill(entireProcessTree: true);
                 process.WaitForExit(10_000);
             }
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
         {
             // Already gone.
         }
