@@ -9,6 +9,7 @@ using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
 using ServiceDesk.Bot.Teams;
+using ServiceDesk.Bot.Sms;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -21,6 +22,7 @@ builder.Services.AddServiceDeskCore(builder.Configuration, databaseFile);
 builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddScoped<IChatBot, ChatBot>();
 builder.Services.AddTeams(builder.Configuration);
+builder.Services.AddSmsChannel(builder.Configuration);
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()
@@ -58,6 +60,7 @@ app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => che
 app.MapTicketEndpoints();
 app.MapAgentConsole();
 app.MapTeams();
+app.MapSmsChannel();
 
 app.Run();
 

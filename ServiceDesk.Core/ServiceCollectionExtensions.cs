@@ -69,6 +69,8 @@ public static class ServiceCollectionExtensions
 
         services.AddScoped<MessageRevisions>();
         services.AddScoped<ContactReachability>();
+        services.AddScoped<Contacts.SmsConsent>();
+        services.AddScoped<Messages.DeliveryTracking>();
         return services;
     }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and writes Markdown + JSON reports under bench/results/.
-# ./bench/run.sh [--messages N] [--writers N] [--activities N] [--concurrency N] [--only intake|teams|sqlite|postgresql]
+# ./bench/run.sh [--messages N] [--writers N] [--activities N] [--webhooks N] [--concurrency N] [--only intake|teams|sms|sqlite|postgresql]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -35,6 +35,12 @@ public enum TicketEventKind
     AgentTookOver,
     HandedBackToBot,
     ReturnedToQueue,
+
+    /// <summary>The requester texted STOP (or the carrier reported an opt-out): no SMS reaches them.</summary>
+    ContactOptedOut,
+
+    /// <summary>The requester texted START after opting out.</summary>
+    ContactOptedIn,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>

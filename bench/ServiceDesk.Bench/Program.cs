@@ -5,14 +5,15 @@ using ServiceDesk.Bench;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
-// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--concurrency N] [--out DIR]
-//                         [--only intake|teams|sqlite|postgresql]   (sqlite/postgresql: the intake benchmark on that provider)
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--webhooks N] [--concurrency N] [--out DIR]
+//                         [--only intake|teams|sms|sqlite|postgresql]   (sqlite/postgresql: the intake benchmark on that provider)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
 var activities = Argument("--activities", 4000);
 var concurrency = Argument("--concurrency", 16);
 var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
 var only = ArgumentText("--only")?.ToLowerInvariant();
+var webhooks = Argument("--webhooks", 6000);
 var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
 Directory.CreateDirectory(output);
 
@@ -21,7 +22,12 @@ if (only is null or "teams")
     await TeamsReport.WriteAsync(output, machine, activities, concurrency);
 }
 
-if (only == "teams")
+if (only is null or "sms")
+{
+    await SmsReport.RunAsync(output, machine, webhooks, concurrency);
+}
+
+if (only is "teams" or "sms")
 {
     return 0;
 }
