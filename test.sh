@@ -11,6 +11,8 @@ command -v zip >/dev/null || packages+=(zip)          # deploy/teams/package.sh
 command -v python3 >/dev/null || packages+=(python3)  # deploy/teams/icons.py
 # The agent console's browser tests drive Debian's chromium through Playwright (no browser download).
 [[ -x /usr/bin/chromium ]] || packages+=(chromium)
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 if ((${#packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -22,10 +24,12 @@ if ((${#packages[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
-# npm packages the tests run (schemas, validators, linters), pinned by tests/peers/package-lock.json.
-if [[ ! -d tests/peers/node_modules ]]; then
+# npm packages the tests run (schemas, validators, the Direct Line client and emulator, Twilio's Node library, Stoplight Prism), pinned by tests/peers/package-lock.json.
+# Install scripts stay off: the only ones are telemetry pings.
+# A copy of the lock file marks what is installed, so a changed lock file reinstalls.
+if ! cmp -s tests/peers/package-lock.json tests/peers/node_modules/.installed-lock.json; then
   echo "test.sh: installing npm peers"
-  (cd tests/peers && npm ci --ignore-scripts --no-audit --no-fund)
+  (cd tests/peers && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
 fi
 
 results=$(mktemp -d)

@@ -9,6 +9,8 @@ using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
 using ServiceDesk.Bot.Knowledge;
+using ServiceDesk.Bot.Teams;
+using ServiceDesk.Bot.Sms;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -20,6 +22,8 @@ var databaseFile = Path.Combine(dataFolder, "servicedesk.db");
 builder.Services.AddServiceDeskCore(builder.Configuration, databaseFile);
 builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddChatBot(builder.Configuration);
+builder.Services.AddTeams(builder.Configuration);
+builder.Services.AddSmsChannel(builder.Configuration);
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()
@@ -57,6 +61,8 @@ app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => che
 app.MapTicketEndpoints();
 app.MapKnowledgeEndpoints();
 app.MapAgentConsole();
+app.MapTeams();
+app.MapSmsChannel();
 
 app.Run();
 

@@ -4,8 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Knowledge;
+using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Notifications;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -69,6 +71,11 @@ public static class ServiceCollectionExtensions
         // Seams the host may fill: live views and channel typing indicators (nothing happens by default).
         services.TryAddSingleton<IDeskEvents, NoDeskEvents>();
         services.TryAddSingleton<ITypingRelay, NoTypingRelay>();
+
+        services.AddScoped<MessageRevisions>();
+        services.AddScoped<ContactReachability>();
+        services.AddScoped<Contacts.SmsConsent>();
+        services.AddScoped<Messages.DeliveryTracking>();
         return services;
     }
 

@@ -158,8 +158,14 @@ public sealed partial class OutboxDispatcher(
                         row.State = OutboxState.Sent;
                         row.SentAt = now;
                         row.LastError = null;
-                        message.DeliveryState = DeliveryState.Sent;
                         message.ExternalId = result.ExternalId ?? message.ExternalId;
+
+                        // A delivery report may have overtaken this answer (Twilio's callback): never step back.
+                        if (DeliveryTracking.Rank(message.DeliveryState) < DeliveryTracking.Rank(DeliveryState.Sent))
+                        {
+                            message.DeliveryState = DeliveryState.Sent;
+                        }
+
                         break;
                     case { Outcome: DeliveryOutcome.Transient } when row.Attempts < _options.MaxAttempts:
                         var delay = result.RetryAfter ?? _options.RetryDelay(row.Attempts);

@@ -47,6 +47,8 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
 
     public DbSet<Handoff> Handoffs => Set<Handoff>();
 
+    public DbSet<TrustedServiceUrl> TrustedServiceUrls => Set<TrustedServiceUrl>();
+
     public abstract DatabaseProvider Provider { get; }
 
     /// <summary>The contact owning an address on a channel, with all its identities, or null.</summary>
@@ -140,6 +142,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         handoff.HasIndex(h => h.RequestedAt);
         handoff.HasOne<Conversation>().WithMany().HasForeignKey(h => h.ConversationId).OnDelete(DeleteBehavior.Cascade);
         handoff.HasOne<Ticket>().WithMany().HasForeignKey(h => h.TicketId).OnDelete(DeleteBehavior.Restrict);
+
+        var trustedUrl = modelBuilder.Entity<TrustedServiceUrl>();
+        trustedUrl.Property(u => u.Url).HasMaxLength(512);
+        trustedUrl.HasIndex(u => new { u.Channel, u.Url }).IsUnique();
 
         modelBuilder.ApplyConfiguration(new KnowledgeArticleConfiguration());
         modelBuilder.ApplyConfiguration(new SatisfactionResponseConfiguration());

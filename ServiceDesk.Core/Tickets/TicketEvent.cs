@@ -36,6 +36,12 @@ public enum TicketEventKind
     HandedBackToBot,
     ReturnedToQueue,
 
+    /// <summary>The requester texted STOP (or the carrier reported an opt-out): no SMS reaches them.</summary>
+    ContactOptedOut,
+
+    /// <summary>The requester texted START after opting out.</summary>
+    ContactOptedIn,
+
     /// <summary>The requester confirmed the resolution; the ticket is closed.</summary>
     ResolutionConfirmed,
 

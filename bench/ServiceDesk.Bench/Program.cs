@@ -5,19 +5,40 @@ using ServiceDesk.Bench;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
-// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--queries N] [--out DIR] [--only sqlite|postgresql|knowledge]
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--webhooks N] [--concurrency N] [--queries N] [--out DIR]
+//                         [--only intake|teams|sms|knowledge|sqlite|postgresql]   (sqlite/postgresql: the intake benchmark on that provider)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
+var activities = Argument("--activities", 4000);
+var concurrency = Argument("--concurrency", 16);
 var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
 var only = ArgumentText("--only")?.ToLowerInvariant();
+var webhooks = Argument("--webhooks", 6000);
+var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
+Directory.CreateDirectory(output);
+
+if (only is null or "teams")
+{
+    await TeamsReport.WriteAsync(output, machine, activities, concurrency);
+}
+
+if (only is null or "sms")
+{
+    await SmsReport.RunAsync(output, machine, webhooks, concurrency);
+}
+
+if (only is "teams" or "sms")
+{
+    return 0;
+}
 
 var runs = new List<IntakeRun>();
-if (only is null or "sqlite")
+if (only is null or "intake" or "sqlite")
 {
     runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.Sqlite, null, messages, writers)));
 }
 
-if (only is null or "postgresql")
+if (only is null or "intake" or "postgresql")
 {
     // A server of its own, durable as in production (fsync on).
     var server = await PostgresServer.StartAsync(durable: true);
@@ -31,8 +52,6 @@ if (only is null or "postgresql")
     }
 }
 
-Directory.CreateDirectory(output);
-var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
 var measuredAt = DateTimeOffset.UtcNow;
 if (only is null or "knowledge")
 {

@@ -582,7 +582,42 @@ GO
 BEGIN TRANSACTION;
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261124021259_BotDialog'
+    WHERE [MigrationId] = N'20261124021448_TeamsChannel'
+)
+BEGIN
+    CREATE TABLE [TrustedServiceUrls] (
+        [Id] bigint NOT NULL IDENTITY,
+        [Channel] nvarchar(32) NOT NULL,
+        [Url] nvarchar(512) NOT NULL,
+        [FirstSeenAt] datetimeoffset NOT NULL,
+        CONSTRAINT [PK_TrustedServiceUrls] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124021448_TeamsChannel'
+)
+BEGIN
+    CREATE UNIQUE INDEX [IX_TrustedServiceUrls_Channel_Url] ON [TrustedServiceUrls] ([Channel], [Url]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124021448_TeamsChannel'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124021448_TeamsChannel', N'10.0.14');
+END;
+
+COMMIT;
+GO
+
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124023241_BotDialog'
 )
 BEGIN
     CREATE TABLE [KnowledgeArticles] (
@@ -601,7 +636,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261124021259_BotDialog'
+    WHERE [MigrationId] = N'20261124023241_BotDialog'
 )
 BEGIN
     CREATE TABLE [SatisfactionResponses] (
@@ -618,7 +653,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261124021259_BotDialog'
+    WHERE [MigrationId] = N'20261124023241_BotDialog'
 )
 BEGIN
     CREATE INDEX [IX_KnowledgeArticles_ServiceId] ON [KnowledgeArticles] ([ServiceId]);
@@ -626,7 +661,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261124021259_BotDialog'
+    WHERE [MigrationId] = N'20261124023241_BotDialog'
 )
 BEGIN
     CREATE UNIQUE INDEX [IX_KnowledgeArticles_Slug_Language] ON [KnowledgeArticles] ([Slug], [Language]);
@@ -634,7 +669,7 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261124021259_BotDialog'
+    WHERE [MigrationId] = N'20261124023241_BotDialog'
 )
 BEGIN
     CREATE UNIQUE INDEX [IX_SatisfactionResponses_TicketId] ON [SatisfactionResponses] ([TicketId]);
@@ -642,11 +677,11 @@ END;
 
 IF NOT EXISTS (
     SELECT * FROM [__EFMigrationsHistory]
-    WHERE [MigrationId] = N'20261124021259_BotDialog'
+    WHERE [MigrationId] = N'20261124023241_BotDialog'
 )
 BEGIN
     INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
-    VALUES (N'20261124021259_BotDialog', N'10.0.14');
+    VALUES (N'20261124023241_BotDialog', N'10.0.14');
 END;
 
 COMMIT;

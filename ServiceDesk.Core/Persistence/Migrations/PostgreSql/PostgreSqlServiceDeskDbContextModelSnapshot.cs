@@ -305,6 +305,35 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.ToTable("Handoffs");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.TrustedServiceUrl", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Channel", "Url")
+                        .IsUnique();
+
+                    b.ToTable("TrustedServiceUrls");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
                 {
                     b.Property<long>("Id")

@@ -305,6 +305,35 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                     b.ToTable("Handoffs");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.TrustedServiceUrl", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("nvarchar(512)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Channel", "Url")
+                        .IsUnique();
+
+                    b.ToTable("TrustedServiceUrls");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
                 {
                     b.Property<long>("Id")

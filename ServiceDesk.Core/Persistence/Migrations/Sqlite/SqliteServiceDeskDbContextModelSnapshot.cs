@@ -286,6 +286,33 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.ToTable("Handoffs");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Conversations.TrustedServiceUrl", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FirstSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Channel", "Url")
+                        .IsUnique();
+
+                    b.ToTable("TrustedServiceUrls");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>
                 {
                     b.Property<long>("Id")

@@ -1,0 +1,112 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Bot.Dialog;
+using ServiceDesk.Channels.Sms;
+using ServiceDesk.Core;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Persistence;
+
+namespace ServiceDesk.Bot.Sms;
+
+/// <summary>
+/// One incoming SMS: compliance keywords (STOP/START/HELP) are the channel's own business; everything
+/// else is a turn for the chat bot, whose replies go back as TwiML in plain text.
+/// </summary>
+public sealed partial class SmsConversation(
+    IChatBot bot,
+    SmsConsent consent,
+    ServiceDeskDbContext db,
+    IOptions<DeskOptions> desk,
+    ILogger<SmsConversation> logger)
+{
+    public async Task<byte[]> HandleAsync(TwilioInboundSms sms, CancellationToken cancellationToken)
+    {
+        var sender = await SenderAsync(sms, cancellationToken);
+        switch (SmsKeywords.Classify(sms.Body, sms.OptOutType))
+        {
+            case SmsKeyword.OptOut:
+                await consent.OptOutAsync(sms.From, Source(sms), cancellationToken);
+
+                // Twilio confirms the opt-out itself and would refuse anything the desk sent now.
+                return Twiml.Empty;
+            case SmsKeyword.OptIn when sender.OptedOut:
+                var change = await consent.OptInAsync(sms.From, Source(sms), cancellationToken);
+                return Reply(SmsTexts.Format("OptedIn", change.Language, desk.Value.Name), change.Language);
+            case SmsKeyword.OptIn when SmsKeywords.IsOnlyOptIn(sms.Body) || sms.OptOutType is { Length: > 0 }:
+                // Already subscribed (or a redelivery of the START): nothing to change, nothing to say.
+                return Twiml.Empty;
+            case SmsKeyword.Help:
+                return Reply(SmsTexts.Format("Help", sender.Language, desk.Value.Name), sender.Language);
+        }
+
+        var result = await bot.HandleAsync(new ChatTurn { Message = ToInbound(sms), RichReplies = false }, cancellationToken);
+        if (result.Duplicate || result.Replies.Count == 0)
+        {
+            return Twiml.Empty;
+        }
+
+        if (sender.OptedOut)
+        {
+            // The message is on the ticket; the answer cannot go out until the person texts START.
+            LogSilencedReply(result.TicketNumber);
+            return Twiml.Empty;
+        }
+
+        // A first-time sender's contact got the language guessed from the same locale (see IntakeService).
+        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), sender.Language, result.TicketNumber)));
+    }
+
+    private byte[] Reply(string text, string language) => Twiml.Messages([SmsText.Compose(text, language, ticketNumber: null)]);
+
+    private InboundMessage ToInbound(TwilioInboundSms sms)
+    {
+        var attachments = new List<Core.Messages.AttachmentInfo>();
+        foreach (var media in sms.Media)
+        {
+            if (media.IsOnTwilio)
+            {
+                attachments.Add(media.ToAttachment());
+            }
+            else
+            {
+                LogForeignMedia(sms.MessageSid);
+            }
+        }
+
+        return new InboundMessage
+        {
+            Channel = Channel.Sms,
+            ExternalId = sms.MessageSid,
+            SenderAddress = sms.From,
+            ConversationKey = sms.ConversationKey,
+            ReplyHandle = new SmsReplyHandle(sms.To).ToJson(),
+            Text = sms.Body,
+            Attachments = attachments,
+            Locale = sms.Locale,
+        };
+    }
+
+    private async Task<SenderFacts> SenderAsync(TwilioInboundSms sms, CancellationToken cancellationToken)
+    {
+        var address = ContactIdentity.Normalize(Channel.Sms, sms.From);
+        var contact = await db.Contacts.AsNoTracking()
+            .Where(c => c.Identities.Any(i => i.Channel == Channel.Sms && i.Address == address))
+            .Select(c => new { c.SmsOptedOut, c.Language })
+            .FirstOrDefaultAsync(cancellationToken);
+        return contact is null
+            ? new SenderFacts(false, false, Languages.FromLocale(sms.Locale) ?? desk.Value.DefaultLanguage)
+            : new SenderFacts(true, contact.SmsOptedOut, contact.Language);
+    }
+
+    private static string Source(TwilioInboundSms sms) =>
+        sms.OptOutType is { Length: > 0 } type ? $"Twilio OptOutType {type}" : $"keyword {sms.Body.Trim().ToUpperInvariant()}";
+
+    private sealed record SenderFacts(bool Known, bool OptedOut, string Language);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bot reply on {TicketNumber} not sent: the sender has opted out of SMS")]
+    private partial void LogSilencedReply(string? ticketNumber);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS {MessageSid}: a media URL outside Twilio's hosts was ignored")]
+    private partial void LogForeignMedia(string messageSid);
+}

@@ -1,0 +1,388 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using ServiceDesk.Bot.Dialog;
+using ServiceDesk.Channels.Teams;
+using ServiceDesk.Core;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Messages;
+
+namespace ServiceDesk.Bot.Teams;
+
+/// <summary>
+/// Routes one authenticated activity: user messages and card actions to the chat bot (answered through the
+/// Connector as replies), installs to the welcome, edits and deletions to the ticket timeline, and the
+/// Universal Actions invoke to an invoke response. Unknown activity types are accepted and ignored.
+/// </summary>
+public sealed partial class TeamsActivityHandler(
+    IChatBot bot,
+    BotConnectorClient connector,
+    MessageRevisions revisions,
+    ContactReachability reachability,
+    IMemoryCache recent,
+    IOptions<DeskOptions> desk,
+    ILogger<TeamsActivityHandler> logger)
+{
+    private const string CardActionInvoke = "adaptiveCard/action";
+
+    /// <summary>How long an install or welcome is remembered, so a redelivered one does not greet twice.</summary>
+    private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(30);
+
+    public async Task<IResult> HandleAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        switch (activity.Type)
+        {
+            case ActivityTypes.Message:
+                return await OnMessageAsync(activity, cancellationToken);
+            case ActivityTypes.Invoke when activity.Name == CardActionInvoke:
+                return await OnCardActionAsync(activity, cancellationToken);
+            case ActivityTypes.Invoke:
+                // The Bot Framework convention for an invoke the bot does not implement.
+                LogIgnored(activity.Type, activity.Name);
+                return Results.StatusCode(StatusCodes.Status501NotImplemented);
+            case ActivityTypes.ConversationUpdate:
+                return await OnConversationUpdateAsync(activity, cancellationToken);
+            case ActivityTypes.InstallationUpdate:
+                return await OnInstallationUpdateAsync(activity, cancellationToken);
+            case ActivityTypes.MessageUpdate or ActivityTypes.MessageDelete:
+                return await OnRevisionAsync(activity, cancellationToken);
+            default:
+                // typing, event, endOfConversation and types this desk does not know: accepted, nothing to do.
+                LogIgnored(activity.Type, activity.Name);
+                return Results.Ok();
+        }
+    }
+
+    private async Task<IResult> OnMessageAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        if (activity.From?.Id is { } from && string.Equals(from, activity.Recipient?.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            // Our own message echoed back by a channel: nothing to answer.
+            return Results.Ok();
+        }
+
+        if (!IsFromUser(activity, out var sender))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "A message needs from, conversation and serviceUrl.");
+        }
+
+        var text = Mentions.StripBotMention(activity);
+        var action = ActionData(activity.Value);
+        var attachments = Attachments(activity);
+        if (text.Length == 0 && action is null && attachments.Count == 0)
+        {
+            // An empty message (a reaction-only ping, a card the user merely opened): nothing to answer.
+            return Results.Ok();
+        }
+
+        await reachability.RestoreAsync(Channel.Teams, sender, cancellationToken);
+        var turn = new ChatTurn { Message = Inbound(activity, sender, text, attachments), Action = action, RichReplies = true };
+        var result = await bot.HandleAsync(turn, cancellationToken);
+        await ReplyAsync(activity, result.Replies, cancellationToken);
+        return Results.Ok();
+    }
+
+    private async Task<IResult> OnCardActionAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        var language = Languages.FromLocale(activity.EffectiveLocale) ?? desk.Value.DefaultLanguage;
+        if (!IsFromUser(activity, out var sender) || CardAction(activity.Value) is not { } action)
+        {
+            return Invoke(InvokeResponse.Error(StatusCodes.Status400BadRequest, "BadRequest", TeamsTexts.Format("ActionNotUnderstood", language)));
+        }
+
+        var turn = new ChatTurn { Message = Inbound(activity, sender, string.Empty, []), Action = action, RichReplies = true };
+        var result = await bot.HandleAsync(turn, cancellationToken);
+        if (result.Duplicate)
+        {
+            return Invoke(InvokeResponse.Message(TeamsTexts.Format("ActionAlreadyHandled", language)));
+        }
+
+        if (result.Replies.Count == 0)
+        {
+            return Invoke(InvokeResponse.Message(TeamsTexts.Format("ActionReceived", language)));
+        }
+
+        // The first reply replaces the card the user pressed (its buttons cannot be pressed twice);
+        // anything more follows as ordinary messages.
+        var first = result.Replies[0];
+        await ReplyAsync(activity, result.Replies.Skip(1).ToList(), cancellationToken);
+        return Invoke(AdaptiveCards.IsPlain(first)
+            ? InvokeResponse.Message(first.Text)
+            : InvokeResponse.Card(AdaptiveCards.Render(first, CardActionStyle.Execute)));
+    }
+
+    private async Task<IResult> OnConversationUpdateAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        var botId = activity.Recipient?.Id;
+        var personal = activity.Conversation?.ConversationType is null or "personal";
+
+        // In a personal chat the only bot that can join is this one (Teams gives bots "28:" ids), even when
+        // the member's id is spelled differently from the recipient's.
+        var botAdded = activity.MembersAdded?.Any(m => m.Id is { } id
+            && (string.Equals(id, botId, StringComparison.OrdinalIgnoreCase) || (personal && id.StartsWith("28:", StringComparison.Ordinal)))) == true;
+        if (!botAdded)
+        {
+            // People joining a team or chat the bot is in: the desk greets a person when they write.
+            LogMembersAdded(activity.MembersAdded?.Count ?? 0, activity.Conversation?.ConversationType);
+            return Results.Ok();
+        }
+
+        if (activity.Conversation?.Id is null || string.IsNullOrWhiteSpace(activity.ServiceUrl) || !FirstTime(activity))
+        {
+            return Results.Ok();
+        }
+
+        if (personal && Address(activity.From) is { } installer)
+        {
+            await reachability.RestoreAsync(Channel.Teams, installer, cancellationToken);
+        }
+
+        var style = AdaptiveCards.StyleFor(activity.ChannelId);
+        foreach (var reply in bot.Welcome(activity.EffectiveLocale))
+        {
+            var message = TeamsActivities.FromReply(reply, style);
+            message.ChannelId = activity.ChannelId;
+            message.Conversation = activity.Conversation;
+            message.From = activity.Recipient;
+            message.Locale = activity.EffectiveLocale;
+            await SendSafelyAsync(() => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, message, cancellationToken));
+        }
+
+        return Results.Ok();
+    }
+
+    private async Task<IResult> OnInstallationUpdateAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        // Only a personal install says something about one person: removing the app from a team does not.
+        if (activity.Conversation?.ConversationType is not (null or "personal") || Address(activity.From) is not { } user)
+        {
+            return Results.Ok();
+        }
+
+        if (activity.Action?.StartsWith("remove", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            if (await reachability.MarkUnreachableAsync(Channel.Teams, user, "removed the Teams app", cancellationToken))
+            {
+                LogUninstalled(user);
+            }
+        }
+        else if (activity.Action?.StartsWith("add", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            await reachability.RestoreAsync(Channel.Teams, user, cancellationToken);
+        }
+
+        return Results.Ok();
+    }
+
+    private async Task<IResult> OnRevisionAsync(Activity activity, CancellationToken cancellationToken)
+    {
+        if (activity.Id is null || activity.Conversation?.Id is null)
+        {
+            return Results.Ok();
+        }
+
+        var externalId = TeamsActivities.ExternalId(activity.Conversation.Id, activity.Id);
+        RevisionOutcome outcome;
+        if (activity.Type == ActivityTypes.MessageDelete)
+        {
+            outcome = await revisions.RecordDeletionAsync(Channel.Teams, externalId, cancellationToken);
+        }
+        else if (activity.ChannelData?.EventType is null or "editMessage")
+        {
+            outcome = await revisions.RecordEditAsync(Channel.Teams, externalId, Mentions.StripBotMention(activity), activity.ParsedTimestamp, cancellationToken);
+        }
+        else
+        {
+            // undeleteMessage and other update kinds: the original text is still on file.
+            return Results.Ok();
+        }
+
+        LogRevision(activity.Type!, externalId, outcome);
+        return Results.Ok();
+    }
+
+    private async Task ReplyAsync(Activity incoming, IReadOnlyList<BotReply> replies, CancellationToken cancellationToken)
+    {
+        var style = AdaptiveCards.StyleFor(incoming.ChannelId);
+        var conversationId = incoming.Conversation!.Id!;
+
+        // Card actions reply under the card's message; messages under themselves.
+        var replyTo = incoming.Type == ActivityTypes.Invoke ? incoming.ReplyToId : incoming.Id;
+        foreach (var reply in replies)
+        {
+            var message = TeamsActivities.FromReply(reply, style).AddressAsReplyTo(incoming);
+            await SendSafelyAsync(() => replyTo is null
+                ? connector.SendToConversationAsync(incoming.ServiceUrl!, conversationId, message, cancellationToken)
+                : connector.ReplyToActivityAsync(incoming.ServiceUrl!, conversationId, replyTo, message, cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// The user's turn is already stored when the answer is sent: a Connector failure must not fail the request,
+    /// or the channel would redeliver a turn the desk has (and would then ignore as a duplicate).
+    /// </summary>
+    private async Task SendSafelyAsync(Func<Task> send)
+    {
+        try
+        {
+            await send();
+        }
+        catch (Exception e) when (e is ConnectorException or UntrustedServiceUrlException or HttpRequestException or TaskCanceledException)
+        {
+            LogReplyFailed(e);
+        }
+    }
+
+    private bool FirstTime(Activity activity)
+    {
+        var key = "teams-welcome:" + (activity.Id is { } id ? TeamsActivities.ExternalId(activity.Conversation!.Id!, id) : activity.Conversation!.Id);
+        if (recent.TryGetValue(key, out _))
+        {
+            return false;
+        }
+
+        recent.Set(key, true, RememberFor);
+        return true;
+    }
+
+    private static InboundMessage Inbound(Activity activity, string sender, string text, IReadOnlyList<AttachmentInfo> attachments)
+    {
+        var conversationId = activity.Conversation!.Id!;
+        return new InboundMessage
+        {
+            Channel = Channel.Teams,
+            ExternalId = TeamsActivities.ExternalId(conversationId, activity.Id ?? ContentKey(activity)),
+            SenderAddress = sender,
+            SenderName = activity.From?.Name,
+            ConversationKey = conversationId,
+            ReplyHandle = ConversationReference.From(activity)?.ToJson(),
+            Text = text,
+            Attachments = attachments,
+            ReceivedAt = activity.ParsedTimestamp,
+            Locale = activity.EffectiveLocale,
+        };
+    }
+
+    /// <summary>
+    /// A stand-in id for an activity that came without one (channels SHOULD send it, not MUST): the same
+    /// content redelivered maps to the same key, so it is still recognised.
+    /// </summary>
+    private static string ContentKey(Activity activity)
+    {
+        var content = string.Join(
+            '\u001f',
+            activity.Type,
+            activity.From?.Id,
+            activity.Timestamp,
+            activity.ReplyToId,
+            activity.Text,
+            activity.Value?.GetRawText());
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content)))[..32];
+    }
+
+    private static bool IsFromUser(Activity activity, out string sender)
+    {
+        sender = Address(activity.From) ?? string.Empty;
+        return sender.Length > 0
+            && activity.Conversation?.Id is { Length: > 0 }
+            && !string.IsNullOrWhiteSpace(activity.ServiceUrl)
+            && !string.Equals(activity.From!.Id, activity.Recipient?.Id, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A Teams user is known by their Entra object id; other Bot Framework channels only give a channel id.</summary>
+    private static string? Address(ChannelAccount? account) =>
+        !string.IsNullOrWhiteSpace(account?.AadObjectId) ? account.AadObjectId : string.IsNullOrWhiteSpace(account?.Id) ? null : account.Id;
+
+    /// <summary>Action.Submit data: the <c>value</c> object of a message, flattened to text values.</summary>
+    private static Dictionary<string, string>? ActionData(JsonElement? value)
+    {
+        if (value is not { ValueKind: JsonValueKind.Object } data)
+        {
+            return null;
+        }
+
+        var action = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in data.EnumerateObject())
+        {
+            switch (property.Value.ValueKind)
+            {
+                case JsonValueKind.String:
+                    action[property.Name] = property.Value.GetString()!;
+                    break;
+                case JsonValueKind.Null or JsonValueKind.Undefined:
+                    break;
+                default:
+                    action[property.Name] = property.Value.GetRawText();
+                    break;
+            }
+        }
+
+        return action.Count == 0 ? null : action;
+    }
+
+    /// <summary>An <c>Action.Execute</c>: its data, with the verb as the action when the data names none.</summary>
+    private static Dictionary<string, string>? CardAction(JsonElement? value)
+    {
+        if (value is not { ValueKind: JsonValueKind.Object } invoke
+            || !invoke.TryGetProperty("action", out var action) || action.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var data = ActionData(action.TryGetProperty("data", out var payload) ? payload : null) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!data.ContainsKey(ChatActions.Key) && action.TryGetProperty("verb", out var verb) && verb.ValueKind == JsonValueKind.String
+            && verb.GetString() is { Length: > 0 } name)
+        {
+            data[ChatActions.Key] = name;
+        }
+
+        return data.ContainsKey(ChatActions.Key) ? data : null;
+    }
+
+    /// <summary>Files and images the user sent; Teams' HTML copy of the text and cards are not attachments to keep.</summary>
+    private static List<AttachmentInfo> Attachments(Activity activity)
+    {
+        var found = new List<AttachmentInfo>();
+        foreach (var attachment in activity.Attachments ?? [])
+        {
+            var type = attachment.ContentType ?? string.Empty;
+            if (type == "text/html" || type.StartsWith("application/vnd.microsoft.card.", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var url = attachment.ContentUrl;
+            if (type == "application/vnd.microsoft.teams.file.download.info" && attachment.Content is System.Text.Json.Nodes.JsonObject info)
+            {
+                url = info["downloadUrl"]?.GetValue<string>() ?? url;
+                type = info["fileType"]?.GetValue<string>() is { } extension ? "application/" + extension : type;
+            }
+
+            found.Add(new AttachmentInfo(attachment.Name ?? Path.GetFileName(url ?? "attachment"), type, 0, url));
+        }
+
+        return found;
+    }
+
+    private static IResult Invoke(InvokeResponse response) =>
+        Results.Json(response, TeamsJson.Default.InvokeResponse, statusCode: response.StatusCode);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a {Type} activity (name {Name})")]
+    private partial void LogIgnored(string? type, string? name);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} members added to a {ConversationType} conversation")]
+    private partial void LogMembersAdded(int count, string? conversationType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Teams user {User} removed the app: marked unreachable on Teams")]
+    private partial void LogUninstalled(string user);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Type} of {ExternalId}: {Outcome}")]
+    private partial void LogRevision(string type, string externalId, RevisionOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver the bot's answer through the Bot Connector")]
+    private partial void LogReplyFailed(Exception exception);
+}

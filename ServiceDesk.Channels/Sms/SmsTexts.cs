@@ -1,0 +1,18 @@
+using System.Globalization;
+using System.Resources;
+
+namespace ServiceDesk.Channels.Sms;
+
+/// <summary>What the SMS channel itself says (help, opt-in confirmation, shortening hints), in Spanish and English.</summary>
+public static class SmsTexts
+{
+    private static readonly ResourceManager Resources = new("ServiceDesk.Channels.Sms.SmsTexts", typeof(SmsTexts).Assembly);
+
+    public static string Format(string key, string language, params object[] args)
+    {
+        var culture = CultureInfo.GetCultureInfo(language == "es" ? "es-ES" : "en-GB");
+        var template = Resources.GetString(key, culture)
+            ?? throw new InvalidOperationException($"Missing SMS text '{key}'.");
+        return string.Format(culture, template, args);
+    }
+}

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
+using ServiceDesk.Testing.Teams;
+
+namespace ServiceDesk.Bench;
+
+internal sealed record TeamsRun(
+    string Provider,
+    string Activity,
+    int Activities,
+    int Concurrency,
+    double Seconds,
+    double ActivitiesPerSecond,
+    LatencySummary Latency,
+    int Failures,
+    int RepliesAtConnector,
+    double ServerCpuMillisecondsPerActivity,
+    long ServerPeakRssMb,
+    long ServerRssAfterMb);
+
+/// <summary>
+/// Authenticated Teams activities end to end over real HTTP: the desk runs as its own process (Kestrel on
+/// loopback, Release build, production settings); each activity carries a JWT signed by a test key that the
+/// desk checks against a local OpenID metadata endpoint; each one opens a new ticket and the desk's reply
+/// goes to a local Bot Connector stub before the request completes. Latency is the channel's view: POST
+/// to 200.
+/// </summary>
+internal static class TeamsBenchmark
+{
+    /// <param name="kind"><c>message</c> (a new ticket and a reply), or <c>typing</c>: authenticated and routed but stored nowhere, the channel's own cost.</param>
+    public static async Task<TeamsRun> RunAsync(DatabaseProvider provider, string? connectionString, string kind, int activities, int concurrency)
+    {
+        await using var authority = await BotFrameworkAuthority.StartAsync();
+        await using var connector = await ConnectorStub.StartAsync();
+        var folder = Path.Combine(Path.GetTempPath(), "servicedesk-bench-teams", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var port = FreePort();
+        var address = $"http://127.0.0.1:{port}";
+        using var server = StartDesk(address, provider, connectionString ?? $"Data Source={Path.Combine(folder, "desk.db")}", authority, folder);
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+            {
+                BaseAddress = new Uri(address),
+                Timeout = TimeSpan.FromSeconds(30),
+            };
+            await WaitUntilReadyAsync(http, server);
+
+            // Azure Bot Service reuses one token for many activities; minting is the channel's cost, not the desk's.
+            var token = authority.MintChannelToken(connector.ServiceUrl, expires: DateTimeOffset.UtcNow.AddHours(1));
+
+            // Warm up: JIT, pools, the OpenID metadata and the Connector token.
+            await DriveAsync(http, token, connector.ServiceUrl, kind, "warm", Math.Min(300, activities / 5), concurrency, recorder: null);
+
+            var cpuBefore = ServerCpu(server);
+            var repliesBefore = connector.Calls.Count;
+            var recorder = new LatencyRecorder(activities);
+            var clock = Stopwatch.StartNew();
+            var failures = await DriveAsync(http, token, connector.ServiceUrl, kind, "run", activities, concurrency, recorder);
+            clock.Stop();
+            var cpu = ServerCpu(server) - cpuBefore;
+            var (peak, current) = Memory(server.Id);
+            return new TeamsRun(
+                provider.ToString(),
+                kind,
+                activities,
+                concurrency,
+                Math.Round(clock.Elapsed.TotalSeconds, 2),
+                Math.Round(activities / clock.Elapsed.TotalSeconds, 0),
+                recorder.Summarise(),
+                failures,
+                connector.Calls.Count - repliesBefore,
+                Math.Round(cpu.TotalMilliseconds / activities, 3),
+                peak,
+                current);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp folder's cleanup.
+            }
+        }
+    }
+
+    private static Process StartDesk(string address, DatabaseProvider provider, string connectionString, BotFrameworkAuthority authority, string dataFolder)
+    {
+        var dll = Path.Combine(SharedFiles.RepositoryRoot, "ServiceDesk.Bot", "bin", "Release", "net10.0", "ServiceDesk.Bot.dll");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("Build the desk first: dotnet build -c Release ServiceDesk.Bot", dll);
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["ASPNETCORE_URLS"] = address;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Database__Provider"] = provider.ToString();
+        start.Environment["ConnectionStrings__ServiceDesk"] = connectionString;
+        start.Environment["SERVICEDESK_DATA"] = dataFolder;
+        foreach (var (key, value) in authority.Settings())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The desk did not start.");
+
+        // Drain its output so a full pipe never stalls it.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine("desk: " + e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitUntilReadyAsync(HttpClient http, Process server)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (server.HasExited)
+            {
+                throw new InvalidOperationException($"The desk exited with {server.ExitCode} before it was ready.");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("/readyz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The desk was not ready within 60 s.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<int> DriveAsync(HttpClient http, string token, string serviceUrl, string kind, string prefix, int count, int concurrency, LatencyRecorder? recorder)
+    {
+        var next = -1;
+        var failures = 0;
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                // A new user in a new personal chat each time: every activity opens a ticket.
+                var user = Guid.NewGuid().ToString();
+                var activity = TestActivities.Message(
+                    serviceUrl,
+                    $"Cannot print to the floor {i % 9} printer ({prefix} {i})",
+                    id: (1_700_000_000_000L + i).ToString(CultureInfo.InvariantCulture),
+                    userAadId: user,
+                    userName: $"User {i}",
+                    conversationId: $"a:{prefix}-{user}");
+                activity["type"] = kind;
+                var json = activity.ToJsonString();
+                async Task<bool> Post()
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/messages") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                    using var response = await http.SendAsync(request);
+                    return response.StatusCode == HttpStatusCode.OK;
+                }
+
+                var ok = recorder is null ? await Post() : await recorder.TimeAsync(Post);
+                if (!ok)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        });
+        await Task.WhenAll(workers);
+        return failures;
+    }
+
+    private static TimeSpan ServerCpu(Process server)
+    {
+        server.Refresh();
+        return server.TotalProcessorTime;
+    }
+
+    /// <summary>Peak and current resident set of the desk's process, from /proc (MB).</summary>
+    private static (long Peak, long Current) Memory(int pid)
+    {
+        long peak = 0, current = 0;
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            {
+                peak = Kilobytes(line) / 1024;
+            }
+            else if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                current = Kilobytes(line) / 1024;
+            }
+        }
+
+        return (peak, current);
+    }
+
+    private static long Kilobytes(string line) =>
+        long.Parse(line.Split(':', 2)[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,331 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Core;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Tickets;
+using ServiceDesk.Testing.Teams;
+
+namespace ServiceDesk.Bot.Tests.Teams;
+
+/// <summary>What the desk does with each kind of activity, and what it later sends on its own, through the real host.</summary>
+[Collection(HostCollection.Name)]
+public class TeamsConversationTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_redelivered_message_creates_nothing_new_and_is_not_answered_twice(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var message = host.Message("Outlook keeps asking for my password", id: "1700000000001");
+
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(message)).StatusCode);
+        await host.Connector.WaitForAsync(c => c.Operation == "Conversations_ReplyToActivity", Timeout);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(message)).StatusCode);
+
+        Assert.Equal(1, await host.TicketCountAsync());
+        Assert.Equal(1, await host.InDatabaseAsync(db => db.Messages.CountAsync(m => m.Direction == MessageDirection.Inbound)));
+        Assert.Single(host.Connector.Calls);
+    }
+
+    [Fact]
+    public async Task The_same_activity_id_in_two_conversations_is_two_messages()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var first = host.Message("Monitor flickers", id: "1700000000002");
+        var second = host.Message("Keyboard broken", id: "1700000000002", user: "0b6f1c39-1111-4a4b-9b7e-000000000002");
+        second["conversation"]!["id"] = "a:1another-personal-conversation";
+
+        await host.PostAsync(first);
+        await host.PostAsync(second);
+
+        Assert.Equal(2, await host.TicketCountAsync());
+    }
+
+    [Fact]
+    public async Task Every_published_activity_routes_to_its_handling()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var url = host.Connector.ServiceUrl;
+
+        // A personal message: a ticket and a reply to that very activity.
+        var personal = TestActivities.Fixture("message-personal.json", url);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(personal)).StatusCode);
+        var reply = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_ReplyToActivity", Timeout);
+        Assert.Equal("1485983408511", reply.ActivityId);
+        Assert.Equal((string?)personal["conversation"]!["id"], reply.ConversationId);
+        Assert.Equal("28:c9e8c047-2a74-40a2-b28a-b162d5f5327c", (string?)reply.Body!["from"]!["id"]);
+        Assert.Equal(1, await host.TicketCountAsync());
+
+        // Action.Submit data (this sample has no id: a content key stands in, so a redelivery is still one).
+        var submit = TestActivities.Fixture("message-actionSubmit.json", url);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(submit)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(submit)).StatusCode);
+        Assert.Equal(1, await host.InDatabaseAsync(db => db.Messages.CountAsync(m => m.ExternalId!.StartsWith("a:conv-id|sha256:"))));
+
+        // The bot installed in a personal chat and in a team: a welcome in each conversation, in its language.
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", url))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(TestActivities.Fixture("conversationUpdate-botAddedToTeam.json", url))).StatusCode);
+        var welcomes = host.Connector.Calls.Where(c => c.Operation == "Conversations_SendToConversation" && c.ConversationId != "a:conv-id").ToList();
+        Assert.Equal(["***", "19:0b7f32667e064dd9b25d7969801541f4@thread.tacv2"], welcomes.Select(c => c.ConversationId));
+        Assert.All(welcomes, w => Assert.Contains("Service Desk", w.VisibleText));
+
+        // A channel created in a team the bot is in: nothing to do, nothing said.
+        var before = host.Connector.Calls.Count;
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(TestActivities.Fixture("conversationUpdate-channelCreated.json", url))).StatusCode);
+
+        // Universal Actions: answered in the invoke response body.
+        var invoke = await host.PostAsync(TestActivities.Fixture("invoke-adaptiveCard-action.json", url));
+        Assert.Equal(HttpStatusCode.OK, invoke.StatusCode);
+        var body = await invoke.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(200, (int)body!["statusCode"]!);
+        Assert.Contains((string?)body["type"], new[] { "application/vnd.microsoft.card.adaptive", "application/vnd.microsoft.activity.message" });
+        Assert.NotNull(body["value"]);
+
+        // Typing and activity types from the future are accepted and ignored.
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(Activity("typing", url))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(Activity("somethingNew", url))).StatusCode);
+        Assert.Equal(before, host.Connector.Calls.Count);
+    }
+
+    [Fact]
+    public async Task A_redelivered_install_greets_once()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var install = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+
+        await host.PostAsync(install);
+        await host.PostAsync(install);
+
+        Assert.Single(host.Connector.Calls);
+    }
+
+    [Fact]
+    public async Task An_invoke_without_an_action_is_answered_with_the_error_shape()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var invoke = TestActivities.Fixture("invoke-adaptiveCard-action.json", host.Connector.ServiceUrl);
+        invoke["value"] = new JsonObject { ["action"] = new JsonObject { ["type"] = "Action.Execute" } };
+
+        var response = await host.PostAsync(invoke);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(400, (int)body!["statusCode"]!);
+        Assert.Equal("application/vnd.microsoft.error", (string?)body["type"]);
+        Assert.Equal("BadRequest", (string?)body["value"]!["code"]);
+        Assert.Equal(0, await host.TicketCountAsync());
+    }
+
+    [Fact]
+    public async Task An_invoke_the_desk_does_not_implement_is_a_501()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var invoke = TestActivities.Fixture("invoke-adaptiveCard-action.json", host.Connector.ServiceUrl);
+        invoke["name"] = "composeExtension/query";
+
+        var response = await host.PostAsync(invoke);
+
+        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_channel_message_loses_the_bots_mention()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var message = host.Message("<at>Service Desk</at> the Wi-Fi on floor 3 is down");
+        message["conversation"] = new JsonObject
+        {
+            ["isGroup"] = true,
+            ["conversationType"] = "channel",
+            ["id"] = "19:it-support@thread.tacv2;messageid=1700000000100",
+        };
+        message["entities"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "mention",
+            ["text"] = "<at>Service Desk</at>",
+            ["mentioned"] = new JsonObject { ["id"] = TestActivities.BotId, ["name"] = "Service Desk" },
+        });
+
+        await host.PostAsync(message);
+
+        var ticket = Assert.Single(await host.InDatabaseAsync(db => db.Tickets.Select(t => t.Title).ToListAsync()));
+        Assert.Equal("the Wi-Fi on floor 3 is down", ticket);
+        var reply = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_ReplyToActivity", Timeout);
+        Assert.Equal("19:it-support@thread.tacv2;messageid=1700000000100", reply.ConversationId);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_status_change_through_the_api_reaches_the_user_in_teams(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var number = await ReportAsync(host, "No sound in Teams calls", "es-ES");
+
+        var patched = await host.Api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Open" });
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+
+        var update = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_SendToConversation", Timeout);
+        Assert.Equal("a:1personal-conversation", update.ConversationId);
+        Assert.Equal("Bearer " + host.Authority.TokenFor(1), update.Authorization);
+        Assert.Equal($"Estamos trabajando en el ticket {number} (\"No sound in Teams calls\").", (string?)update.Body!["text"]);
+        Assert.Equal(BotFrameworkAuthority.TenantId, (string?)update.Body["conversation"]!["tenantId"]);
+        var sent = await WaitForDeliveryAsync(host, number, MessageKind.StatusNotification, DeliveryState.Sent);
+        Assert.Equal(DeliveryState.Sent.ToString(), (string?)sent["deliveryState"]);
+    }
+
+    [Fact]
+    public async Task The_resolution_notice_is_a_card_to_confirm_reject_and_rate()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var number = await ReportAsync(host, "Cannot open the VPN client", "en-US");
+
+        await host.Api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Resolved" });
+
+        var notice = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_SendToConversation", Timeout);
+        var card = notice.Body!["attachments"]![0]!;
+        Assert.Equal("application/vnd.microsoft.card.adaptive", (string?)card["contentType"]);
+        var actions = card["content"]!["body"]!.AsArray().Where(e => (string?)e!["type"] == "ActionSet").SelectMany(e => e!["actions"]!.AsArray()).ToList();
+        Assert.Equal(["confirm", "reject", "csat", "csat", "csat", "csat", "csat"], actions.Select(a => (string?)a!["data"]!["action"]));
+        Assert.All(actions, a => Assert.Equal(number, (string?)a!["data"]!["ticket"]));
+        Assert.All(actions, a => Assert.Equal("Action.Execute", (string?)a!["type"]));
+        Assert.Contains(number, (string?)notice.Body["summary"]);
+    }
+
+    [Fact]
+    public async Task A_throttled_update_is_retried_after_retry_after_and_delivered()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var number = await ReportAsync(host, "Teams crashes on start", "en-US");
+        host.Connector.Script(ScriptedResponse.TooManyRequests(TimeSpan.FromSeconds(1)));
+
+        await host.Api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Open" });
+
+        await WaitForDeliveryAsync(host, number, MessageKind.StatusNotification, DeliveryState.Sent);
+        var sends = host.Connector.Calls.Where(c => c.Operation == "Conversations_SendToConversation").ToList();
+        Assert.Equal(2, sends.Count);
+        Assert.True(sends[1].ReceivedAt - sends[0].ReceivedAt >= TimeSpan.FromMilliseconds(950));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_user_who_blocked_the_bot_is_marked_unreachable_on_the_ticket(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var number = await ReportAsync(host, "Laptop battery swollen", "en-US");
+        host.Connector.Script(ScriptedResponse.Blocked());
+
+        await host.Api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Open" });
+
+        var failed = await WaitForDeliveryAsync(host, number, MessageKind.StatusNotification, DeliveryState.Failed);
+        Assert.Contains("MessageWritesBlocked", (string?)failed["deliveryError"]);
+        var ticket = await host.TicketAsync(number);
+        Assert.Contains(ticket["events"]!.AsArray(), e => (string?)e!["kind"] == nameof(TicketEventKind.ContactUnreachable));
+        var identity = await host.InDatabaseAsync(db => db.ContactIdentities.SingleAsync(i => i.Channel == Channel.Teams));
+        Assert.True(identity.Unreachable);
+        Assert.Single(host.Connector.Calls, c => c.Operation == "Conversations_SendToConversation");
+
+        // Writing again proves the user can be reached again.
+        await host.PostAsync(host.Message("It is fine now, I unblocked you"));
+        Assert.False((await host.InDatabaseAsync(db => db.ContactIdentities.AsNoTracking().SingleAsync(i => i.Channel == Channel.Teams))).Unreachable);
+    }
+
+    [Fact]
+    public async Task Removing_the_app_makes_the_user_unreachable_until_it_is_installed_again()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        await ReportAsync(host, "Printer offline", "en-US");
+        var update = host.Message("-");
+        update.Remove("text");
+        update["type"] = "installationUpdate";
+        update["action"] = "remove";
+
+        await host.PostAsync(update);
+        Assert.True((await host.InDatabaseAsync(db => db.ContactIdentities.AsNoTracking().SingleAsync())).Unreachable);
+
+        update["action"] = "add";
+        update["id"] = "install-2";
+        await host.PostAsync(update);
+        Assert.False((await host.InDatabaseAsync(db => db.ContactIdentities.AsNoTracking().SingleAsync())).Unreachable);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Edits_and_deletions_are_recorded_on_the_ticket_timeline(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var number = await ReportAsync(host, "Excel freezes", "en-US", id: "1700000000200");
+
+        var edit = host.Message("Excel freezes when I open the budget file", id: "1700000000200");
+        edit["type"] = "messageUpdate";
+        edit["channelData"] = new JsonObject { ["eventType"] = "editMessage", ["tenant"] = new JsonObject { ["id"] = BotFrameworkAuthority.TenantId } };
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(edit)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(edit)).StatusCode);
+
+        var delete = host.Message(string.Empty, id: "1700000000200");
+        delete.Remove("text");
+        delete["type"] = "messageDelete";
+        delete["channelData"] = new JsonObject { ["eventType"] = "softDeleteMessage" };
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(delete)).StatusCode);
+
+        var ticket = await host.TicketAsync(number);
+        var events = ticket["events"]!.AsArray();
+        var edited = Assert.Single(events, e => (string?)e!["kind"] == nameof(TicketEventKind.MessageEdited));
+        Assert.Contains("before: Excel freezes", (string?)edited!["detail"]);
+        Assert.Single(events, e => (string?)e!["kind"] == nameof(TicketEventKind.MessageDeleted));
+        var message = await host.InDatabaseAsync(db => db.Messages.AsNoTracking().SingleAsync(m => m.Direction == MessageDirection.Inbound));
+        Assert.Equal("Excel freezes when I open the budget file", message.Body);
+        Assert.NotNull(message.EditedAt);
+        Assert.True(message.Deleted);
+    }
+
+    [Fact]
+    public async Task An_edit_of_a_message_the_desk_never_got_changes_nothing()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var edit = host.Message("edited", id: "1600000000000");
+        edit["type"] = "messageUpdate";
+
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(edit)).StatusCode);
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Messages.CountAsync()));
+    }
+
+    private static async Task<string> ReportAsync(TeamsHost host, string text, string locale, string? id = null)
+    {
+        var response = await host.PostAsync(host.Message(text, id, locale));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var reply = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_ReplyToActivity", Timeout);
+        return System.Text.RegularExpressions.Regex.Match(reply.VisibleText, @"SD-\d+").Value;
+    }
+
+    private static async Task<JsonObject> WaitForDeliveryAsync(TeamsHost host, string number, MessageKind kind, DeliveryState state)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var ticket = await host.TicketAsync(number);
+            var message = ticket["messages"]!.AsArray().FirstOrDefault(m => (string?)m!["kind"] == kind.ToString() && (string?)m["deliveryState"] == state.ToString());
+            if (message is not null)
+            {
+                return message.AsObject();
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No {kind} reached {state} on {number}: {ticket["messages"]}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static JsonObject Activity(string type, string serviceUrl)
+    {
+        var activity = TestActivities.Message(serviceUrl, "x");
+        activity["type"] = type;
+        activity.Remove("text");
+        return activity;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ServiceDesk.Testing;
+
+/// <summary>
+/// A small stand-in for Twilio's Create Message endpoint on 127.0.0.1, for the answers the spec mock
+/// cannot give: Twilio's error bodies (21610, 21211, …), 429 with Retry-After, 5xx. It records every
+/// request; unscripted requests get 201 and a fresh message SID.
+/// </summary>
+public sealed class TwilioStub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<StubResponse> _script = new();
+    private readonly List<StubRequest> _requests = [];
+    private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
+    private readonly Lock _lock = new();
+
+    private TwilioStub(WebApplication app) => _app = app;
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public IReadOnlyList<StubRequest> Requests
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    public static async Task<TwilioStub> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var stub = new TwilioStub(app);
+        app.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (Delegate)stub.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        stub.BaseUrl = new Uri(address);
+        return stub;
+    }
+
+    /// <summary>Answers for the next requests, in order; afterwards every request succeeds.</summary>
+    public void Script(params StubResponse[] responses)
+    {
+        foreach (var response in responses)
+        {
+            _script.Enqueue(response);
+        }
+    }
+
+    public Task WaitForRequestsAsync(int count, TimeSpan timeout)
+    {
+        lock (_lock)
+        {
+            if (_requests.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, signal));
+            return signal.Task.WaitAsync(timeout);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext http, string accountSid)
+    {
+        var form = await http.Request.ReadFormAsync();
+        var request = new StubRequest(
+            DateTimeOffset.UtcNow,
+            accountSid,
+            http.Request.Headers.Authorization.ToString(),
+            form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal));
+        lock (_lock)
+        {
+            _requests.Add(request);
+            foreach (var waiter in _waiters.Where(w => _requests.Count >= w.Count))
+            {
+                waiter.Signal.TrySetResult();
+            }
+        }
+
+        var response = _script.TryDequeue(out var scripted) ? scripted : StubResponse.Created();
+        http.Response.StatusCode = response.Status;
+        http.Response.ContentType = "application/json";
+        foreach (var (name, value) in response.Headers)
+        {
+            http.Response.Headers[name] = value;
+        }
+
+        await http.Response.WriteAsync(response.Body.Replace("{To}", request.Form.GetValueOrDefault("To"), StringComparison.Ordinal));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>One request the stub received: when, for which account, the Authorization header and the form fields.</summary>
+public sealed record StubRequest(DateTimeOffset At, string AccountSid, string Authorization, IReadOnlyDictionary<string, string> Form);
+
+public sealed record StubResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>201 with a Message resource and a fresh SID, as Twilio answers a created message.</summary>
+    public static StubResponse Created() => new(
+        201,
+        new JsonObject { ["sid"] = "SM" + Guid.NewGuid().ToString("N"), ["status"] = "queued", ["to"] = "{To}", ["num_segments"] = "1" }.ToJsonString(),
+        new Dictionary<string, string>());
+
+    /// <summary>Twilio's documented error body (<c>code</c>, <c>message</c>, <c>more_info</c>, <c>status</c>), as in the shared fixture.</summary>
+    public static StubResponse Error(int status, int code, string message, IReadOnlyDictionary<string, string>? headers = null) => new(
+        status,
+        new JsonObject { ["code"] = code, ["message"] = message, ["more_info"] = $"https://www.twilio.com/docs/errors/{code}", ["status"] = status }.ToJsonString(),
+        headers ?? new Dictionary<string, string>());
+
+    /// <summary>A recorded Twilio error body from the shared fixtures, answered with the HTTP status it names.</summary>
+    public static StubResponse FromFixture(string fileName)
+    {
+        var body = File.ReadAllText(SharedFiles.Path("fixtures", "twilio", fileName));
+        return new((int)JsonNode.Parse(body)!["status"]!, body, new Dictionary<string, string>());
+    }
+
+    /// <summary>429 Too Many Requests (Twilio error 20429) with a Retry-After in seconds.</summary>
+    public static StubResponse TooManyRequests(int retryAfterSeconds) =>
+        Error(429, 20429, "Too Many Requests", new Dictionary<string, string> { ["Retry-After"] = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+}
