@@ -317,9 +317,9 @@ internal sealed partial class ChatBot(
                 menu.NotUnderstood(ctx);
                 break;
             default:
-                // Nothing open to add to: the text describes a new issue. On a plain-text channel it is a ticket at once.
+                // Nothing open to add to: the text describes a new issue, a ticket at once; the article and questions follow.
                 ctx.State = DialogState.Empty;
-                await report.StartAsync(ctx, text, openAtOnce: !ctx.Rich, ct);
+                await report.StartAsync(ctx, text, openAtOnce: true, ct);
                 break;
         }
     }

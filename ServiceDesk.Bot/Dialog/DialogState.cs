@@ -92,8 +92,8 @@ internal sealed record ReportDraft
     public string? Description { get; init; }
 
     /// <summary>
-    /// The ticket already opened for this report: a problem typed freely on a plain-text channel becomes a ticket
-    /// at once, and the answers that follow refine it (the service is inferred, not asked).
+    /// The ticket already opened for this report: a problem typed freely becomes a ticket at once, and the
+    /// answers that follow refine it (the service is inferred from the best article, not asked).
     /// </summary>
     public long? TicketId { get; init; }
 

@@ -84,19 +84,22 @@ internal sealed partial class ReportDialog(
                 await SuggestionAnsweredAsync(ctx, draft, solved, draft.Articles.FirstOrDefault(), ct);
                 break;
             case DialogStep.Suggest:
-                ctx.Say(ctx.T("Suggest_YesOrNo"), SuggestionChoices(ctx, draft.Articles.FirstOrDefault()));
+                ctx.Say(
+                    ctx.T("Suggest_YesOrNo"),
+                    BotChoice.For(ctx.T("Choice_SolvedIt"), ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, Solved)),
+                    NotSolvedChoice(ctx, draft));
                 break;
             case DialogStep.Impact when ImpactWords.TryGetValue(key, out var impact):
-                AskUrgency(ctx, draft with { Impact = impact }, again: false);
+                ctx.Say(AskUrgency(ctx, draft with { Impact = impact }, again: false));
                 break;
             case DialogStep.Impact:
-                AskImpact(ctx, draft, again: true);
+                ctx.Say(AskImpact(ctx, draft, again: true));
                 break;
             case DialogStep.Urgency when UrgencyWords.TryGetValue(key, out var urgency):
                 await UrgencyAnsweredAsync(ctx, draft with { Urgency = urgency }, ct);
                 break;
             case DialogStep.Urgency:
-                AskUrgency(ctx, draft, again: true);
+                ctx.Say(AskUrgency(ctx, draft, again: true));
                 break;
             case DialogStep.Service when await ServiceNamedAsync(key, ct) is { } code:
                 await CreateAsync(ctx, draft, code, ct);
@@ -117,7 +120,7 @@ internal sealed partial class ReportDialog(
                 await SuggestionAnsweredAsync(ctx, draft, answer.Value == Solved, answer.Article ?? draft.Articles.FirstOrDefault(), ct);
                 break;
             case DialogStep.Impact when Enum.TryParse<Impact>(answer.Value, ignoreCase: true, out var impact) && Enum.IsDefined(impact):
-                AskUrgency(ctx, draft with { Impact = impact }, again: false);
+                ctx.Say(AskUrgency(ctx, draft with { Impact = impact }, again: false));
                 break;
             case DialogStep.Urgency when Enum.TryParse<Urgency>(answer.Value, ignoreCase: true, out var urgency) && Enum.IsDefined(urgency):
                 await UrgencyAnsweredAsync(ctx, draft with { Urgency = urgency }, ct);
@@ -163,17 +166,16 @@ internal sealed partial class ReportDialog(
             Articles = [.. hits.Select(h => h.Article.Slug)],
             SuggestedService = hits.FirstOrDefault()?.Article.ServiceCode,
         };
-        var opened = ctx.T("Opened", number, ticket.Title, ctx.T("Priority_" + ticket.Priority), TicketReplies.Due(ctx, ticket.ResolutionDueAt, sla));
-        if (hits.Count == 0)
-        {
-            AskImpact(ctx, draft, again: false, preface: opened);
-            return;
-        }
 
-        // One message: what was opened, then the article that may solve it on the spot.
-        ctx.State = ctx.State.At(DialogStep.Suggest) with { Report = draft };
-        var best = hits[0].Article;
-        ctx.Say(opened + "\n" + ctx.T("Suggest_Plain", best.Title, best.Body), SuggestionChoices(ctx, best.Slug));
+        // One message: the ticket that was opened, then the article that may solve it or the first question.
+        var next = hits.Count == 0 ? AskImpact(ctx, draft, again: false) : OfferArticles(ctx, draft, hits);
+        var opened = TicketReplies.Opened(ctx, ticket, number, sla);
+        ctx.Say(next with
+        {
+            Title = opened.Title,
+            Text = opened.Text + (ctx.Rich ? "\n\n" : "\n") + next.Text,
+            Facts = opened.Facts,
+        });
     }
 
     private static bool IsDescription(string? text) => text is not null && text.Trim().Length >= 3 && !int.TryParse(text.Trim(), out _);
@@ -205,36 +207,34 @@ internal sealed partial class ReportDialog(
             Articles = [.. hits.Select(h => h.Article.Slug)],
             SuggestedService = hits.FirstOrDefault()?.Article.ServiceCode,
         };
-        if (hits.Count == 0)
-        {
-            AskImpact(ctx, draft, again: false);
-            return;
-        }
-
-        ctx.State = ctx.State.At(DialogStep.Suggest) with { Report = draft };
-        if (!ctx.Rich)
-        {
-            // One article fits in a text message; more would bury it.
-            var best = hits[0].Article;
-            ctx.Say(ctx.T("Suggest_Plain", best.Title, best.Body), SuggestionChoices(ctx, best.Slug));
-            return;
-        }
-
-        ctx.Say(ctx.T("Suggest_Intro"));
-        foreach (var hit in hits)
-        {
-            ctx.Say(new BotReply
-            {
-                Title = hit.Article.Title,
-                Text = hit.Article.Title + "\n" + hit.Article.Body,
-                Choices = [ctx.Choice("Choice_SolvedIt", ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, Solved), (ChatActions.ArticleKey, hit.Article.Slug))],
-            });
-        }
-
-        ctx.Say(
-            ctx.T("Suggest_Question"),
-            ctx.Choice("Choice_NotSolved", ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, NotSolved)));
+        ctx.Say(hits.Count == 0 ? AskImpact(ctx, draft, again: false) : OfferArticles(ctx, draft, hits));
     }
+
+    /// <summary>Waits for the answer to the suggestions: the articles in one message, a button for each and one for "no".</summary>
+    private static BotReply OfferArticles(TurnContext ctx, ReportDraft draft, IReadOnlyList<KnowledgeHit> hits)
+    {
+        ctx.State = ctx.State.At(DialogStep.Suggest) with { Report = draft };
+
+        // Plain text gets the best article only: one fits in a text message, more would bury it.
+        var shown = ctx.Rich ? hits : hits.Take(1).ToList();
+        var question = ctx.T(draft.TicketId is null ? "Suggest_Question" : "Suggest_QuestionOpened");
+        var articles = string.Join("\n\n", shown.Select(h => h.Article.Title + "\n" + h.Article.Body));
+        var solvedBy = shown.Count == 1
+            ? [SolvedChoice(ctx, "Choice_SolvedIt", shown[0].Article)]
+            : shown.Select(h => SolvedChoice(ctx, "Choice_SolvedBy", h.Article)).ToList();
+        return new BotReply
+        {
+            Title = ctx.T("Suggest_Intro"),
+            Text = ctx.Rich ? ctx.T("Suggest_Intro") + "\n\n" + articles + "\n\n" + question : ctx.T("Suggest_Plain", shown[0].Article.Title, shown[0].Article.Body),
+            Choices = [.. solvedBy, NotSolvedChoice(ctx, draft)],
+        };
+    }
+
+    private static BotChoice SolvedChoice(TurnContext ctx, string labelKey, KnowledgeEntry article) =>
+        BotChoice.For(ctx.T(labelKey, article.Title), ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, Solved), (ChatActions.ArticleKey, article.Slug));
+
+    private static BotChoice NotSolvedChoice(TurnContext ctx, ReportDraft draft) =>
+        ctx.Choice(draft.TicketId is null ? "Choice_NotSolved" : "Choice_NotSolvedOpened", ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, NotSolved));
 
     private async Task<IReadOnlyList<KnowledgeHit>> SuggestionsAsync(string description, string language, CancellationToken ct)
     {
@@ -249,17 +249,11 @@ internal sealed partial class ReportDialog(
         return [.. hits.Where(h => h.Score >= floor)];
     }
 
-    private static BotChoice[] SuggestionChoices(TurnContext ctx, string? slug) =>
-    [
-        ctx.Choice("Choice_SolvedIt", ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, Solved), (ChatActions.ArticleKey, slug ?? "")),
-        ctx.Choice("Choice_NotSolved", ChatActions.Answer, Step(DialogStep.Suggest), (ChatActions.ValueKey, NotSolved)),
-    ];
-
     private async Task SuggestionAnsweredAsync(TurnContext ctx, ReportDraft draft, bool solved, string? slug, CancellationToken ct)
     {
         if (!solved)
         {
-            AskImpact(ctx, draft, again: false);
+            ctx.Say(AskImpact(ctx, draft, again: false));
             return;
         }
 
@@ -296,25 +290,36 @@ internal sealed partial class ReportDialog(
         }
     }
 
-    private static void AskImpact(TurnContext ctx, ReportDraft draft, bool again, string? preface = null)
+    /// <summary>Waits for who is affected, in plain words.</summary>
+    private static BotReply AskImpact(TurnContext ctx, ReportDraft draft, bool again)
     {
         ctx.State = ctx.State.At(DialogStep.Impact) with { Report = draft };
-        var question = ctx.T(again ? "Impact_Again" : "Impact_Question");
-        ctx.Say(
-            preface is null ? question : preface + "\n" + question,
-            ctx.Choice("Impact_Low", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.Low))),
-            ctx.Choice("Impact_Medium", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.Medium))),
-            ctx.Choice("Impact_High", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.High))));
+        return new BotReply
+        {
+            Text = ctx.T(again ? "Impact_Again" : "Impact_Question"),
+            Choices =
+            [
+                ctx.Choice("Impact_Low", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.Low))),
+                ctx.Choice("Impact_Medium", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.Medium))),
+                ctx.Choice("Impact_High", ChatActions.Answer, Step(DialogStep.Impact), (ChatActions.ValueKey, nameof(Impact.High))),
+            ],
+        };
     }
 
-    private static void AskUrgency(TurnContext ctx, ReportDraft draft, bool again)
+    /// <summary>Waits for how much it stops the user's work, in plain words.</summary>
+    private static BotReply AskUrgency(TurnContext ctx, ReportDraft draft, bool again)
     {
         ctx.State = ctx.State.At(DialogStep.Urgency) with { Report = draft };
-        ctx.Say(
-            ctx.T(again ? "Urgency_Again" : "Urgency_Question"),
-            ctx.Choice("Urgency_High", ChatActions.Answer, Step(DialogStep.Urgency), (ChatActions.ValueKey, nameof(Urgency.High))),
-            ctx.Choice("Urgency_Medium", ChatActions.Answer, Step(DialogStep.Urgency), (ChatActions.ValueKey, nameof(Urgency.Medium))),
-            ctx.Choice("Urgency_Low", ChatActions.Answer, Step(DialogStep.Urgency), (ChatActions.ValueKey, nameof(Urgency.Low))));
+        return new BotReply
+        {
+            Text = ctx.T(again ? "Urgency_Again" : "Urgency_Question"),
+            Choices =
+            [
+                ctx.Choice("Urgency_High", ChatActions.Answer, Step(DialogStep.Urgency), (ChatActions.ValueKey, nameof(Urgency.High))),
+                ctx.Choice("Urgency_Medium", ChatActions.Answer, Step(DialogStep.Urgency), (ChatActions.ValueKey, nameof(Urgency.Medium))),
+                ctx.Choice("Urgency_Low", ChatActions.Answer, Step(DialogStep.Urgency), (ChatActions.ValueKey, nameof(Urgency.Low))),
+            ],
+        };
     }
 
     private async Task UrgencyAnsweredAsync(TurnContext ctx, ReportDraft draft, CancellationToken ct)

@@ -27,6 +27,25 @@ internal static class TicketReplies
         };
     }
 
+    /// <summary>A ticket opened at the first message, before the questions that refine it.</summary>
+    public static BotReply Opened(TurnContext ctx, Ticket ticket, string number, SlaClock sla)
+    {
+        var due = Due(ctx, ticket.ResolutionDueAt, sla);
+        var priority = ctx.T("Priority_" + ticket.Priority);
+        return new BotReply
+        {
+            Title = ctx.T("Created_Title", number),
+            Text = ctx.T("Opened", number, ticket.Title, priority, due),
+            Facts =
+            [
+                new BotFact(ctx.T("Fact_Ticket"), number),
+                new BotFact(ctx.T("Fact_Priority"), priority),
+                new BotFact(ctx.T("Fact_Service"), ticket.Service?.NameIn(ctx.Language) ?? "-"),
+                new BotFact(ctx.T("Fact_Target"), due),
+            ],
+        };
+    }
+
     /// <summary>One ticket of "my tickets" on a rich channel, with what the requester can do about it.</summary>
     public static BotReply Card(TurnContext ctx, Ticket ticket, string number, SlaClock sla)
     {

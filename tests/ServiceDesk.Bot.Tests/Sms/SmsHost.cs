@@ -81,7 +81,8 @@ internal sealed class SmsHost : IAsyncDisposable
         return await query(scope.ServiceProvider.GetRequiredService<ServiceDeskDbContext>());
     }
 
-    public Task<int> CountMessagesAsync() => QueryAsync(db => db.Messages.CountAsync());
+    /// <summary>What users' texts stored (the bot's answers are in the transcript too, as outbound messages).</summary>
+    public Task<int> CountMessagesAsync() => QueryAsync(db => db.Messages.CountAsync(m => m.Direction == Core.Messages.MessageDirection.Inbound));
 
     public async ValueTask DisposeAsync()
     {

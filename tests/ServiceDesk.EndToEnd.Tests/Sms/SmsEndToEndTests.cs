@@ -56,7 +56,7 @@ public class SmsEndToEndTests
         Assert.Equal(DeskNumber, sent.Form["From"]);
         Assert.Contains(number, sent.Form["Body"]);
         Assert.StartsWith($"{desk.BaseUrl}api/sms/twilio/status?key=", sent.Form["StatusCallback"]);
-        var outbound = await desk.WaitForAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Outbound && m.DeliveryState == DeliveryState.Sent).Select(m => m.ExternalId).FirstOrDefaultAsync());
+        var outbound = await desk.WaitForAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Outbound && m.Kind == MessageKind.StatusNotification && m.DeliveryState == DeliveryState.Sent).Select(m => m.ExternalId).FirstOrDefaultAsync());
         Assert.Matches("^(SM|MM)[0-9a-fA-F]{32}$", outbound);
 
         // 3. Twilio reports delivery on the StatusCallback it was given.
