@@ -16,7 +16,9 @@ internal static class TicketReplies
         {
             Title = ctx.T("Created_Title", number),
             Text = ctx.T("Created", number, ticket.Title, priority, due, service),
-            Facts =
+
+            // The text says it all; facts would repeat it in a text message.
+            Facts = !ctx.Rich ? [] :
             [
                 new BotFact(ctx.T("Fact_Ticket"), number),
                 new BotFact(ctx.T("Fact_Priority"), priority),
@@ -36,7 +38,7 @@ internal static class TicketReplies
         {
             Title = ctx.T("Created_Title", number),
             Text = ctx.T("Opened", number, ticket.Title, priority, due),
-            Facts =
+            Facts = !ctx.Rich ? [] :
             [
                 new BotFact(ctx.T("Fact_Ticket"), number),
                 new BotFact(ctx.T("Fact_Priority"), priority),

@@ -97,6 +97,7 @@ public class ReportTests
         var number = Assert.IsType<string>(created.TicketNumber);
         var said = created.Said();
         Assert.Contains($"He abierto el ticket {number}", said);
+        Assert.Empty(created.Replies.Single().Facts); // a text message says it once
         Assert.Contains("P1 (crítica)", said);
 
         // P1 runs round the clock: 4 hours from Monday 10:00 in Madrid.
