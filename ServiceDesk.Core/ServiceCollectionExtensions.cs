@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ServiceDesk.Core.Attachments;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Notifications;
 using ServiceDesk.Core.Outbox;
@@ -55,6 +56,8 @@ public static class ServiceCollectionExtensions
         services.AddScoped<TicketMaintenance>();
         services.AddScoped<OutboxDispatcher>();
         services.AddScoped<OutboxRecovery>();
+        services.AddScoped<SourceLeases>();
+        services.AddScoped<AttachmentStore>();
         return services;
     }
 

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using ServiceDesk.Core.Attachments;
 using ServiceDesk.Core.Catalogue;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Tickets;
@@ -35,6 +37,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public DbSet<AssignmentGroup> AssignmentGroups => Set<AssignmentGroup>();
 
     public DbSet<Supplier> Suppliers => Set<Supplier>();
+
+    public DbSet<SourceCheckpoint> SourceCheckpoints => Set<SourceCheckpoint>();
+
+    public DbSet<AttachmentContent> Attachments => Set<AttachmentContent>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -112,6 +118,16 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<Service>().HasOne(s => s.AssignmentGroup).WithMany().HasForeignKey(s => s.AssignmentGroupId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
+
+        var checkpoint = modelBuilder.Entity<SourceCheckpoint>();
+        checkpoint.HasKey(c => c.Source);
+        checkpoint.Property(c => c.Source).HasMaxLength(400);
+        checkpoint.Property(c => c.LeaseOwner).HasMaxLength(200);
+
+        var attachment = modelBuilder.Entity<AttachmentContent>();
+        attachment.HasKey(a => a.Sha256);
+        attachment.Property(a => a.Sha256).HasMaxLength(64);
+        attachment.Property(a => a.ContentType).HasMaxLength(200);
         modelBuilder.Entity<Supplier>().HasIndex(s => s.Name).IsUnique();
     }
 
