@@ -3,7 +3,9 @@ using Hangfire;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using ServiceDesk.Bot.Api;
+using ServiceDesk.Bot.Attachments;
 using ServiceDesk.Bot.Dialog;
+using ServiceDesk.Bot.Email;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
 using ServiceDesk.Core;
@@ -16,6 +18,7 @@ var dataFolder = DataFolder.Resolve(builder.Environment);
 builder.Services.AddServiceDeskCore(builder.Configuration, Path.Combine(dataFolder, "servicedesk.db"));
 builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddScoped<IChatBot, ChatBot>();
+builder.Services.AddEmailChannel(builder.Configuration);
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()
@@ -49,6 +52,7 @@ app.MapOpenApi();
 app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapTicketEndpoints();
+app.MapAttachmentEndpoints();
 
 // Local requests only until the agent console brings sign-in.
 app.MapHangfireDashboard("/hangfire");
