@@ -26,7 +26,12 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
     private readonly ConcurrentBag<(SmtpClient Client, DateTime IdleSince)> _idle = [];
     private readonly SemaphoreSlim _connections = new(MaxConnections, MaxConnections);
 
+    private int _connectionsOpened;
+
     public Channel Channel => Channel.Email;
+
+    /// <summary>SMTP connections opened so far (the pool should keep this small).</summary>
+    internal int ConnectionsOpened => Volatile.Read(ref _connectionsOpened);
 
     public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
@@ -93,6 +98,7 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
         }
 
         var client = new SmtpClient { Timeout = 60_000 };
+        Interlocked.Increment(ref _connectionsOpened);
         try
         {
             var security = options.Smtp.UseSsl ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;

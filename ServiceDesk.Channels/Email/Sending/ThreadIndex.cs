@@ -44,7 +44,8 @@ public static class ThreadIndex
             return null;
         }
 
-        if (bytes.Length < HeaderLength || (bytes.Length - HeaderLength) % 5 != 0)
+        // Outlook writes 22 + 5n bytes; other clients shorter ones. Anything with a time in front can have a child.
+        if (bytes.Length < 6)
         {
             return null;
         }
