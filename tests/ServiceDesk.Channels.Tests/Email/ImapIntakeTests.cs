@@ -44,6 +44,10 @@ public sealed class ImapIntakeTests
         var late = server.CreateMailbox("late");
         await server.SendAsync(TestMail.Create(late, deskAddress, "Monitor flickers", "Since this morning."));
         await WaitForTicketsAsync(desk, 4, server);
+        await TestMail.WaitUntilAsync(
+            async () => (await desk.InScopeAsync(sp => sp.GetRequiredService<SourceLeases>().ReadAsync(intake.Source, CancellationToken.None)))?.Position >= 4,
+            Patience,
+            () => "the checkpoint did not move past the fourth mail");
 
         await stop.CancelAsync();
         await running;
