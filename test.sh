@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 packages=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
 command -v runuser >/dev/null || packages+=(util-linux)
+# The e-mail tests' mail system: Dovecot (IMAP, LMTP) and Postfix (SMTP), started by the tests themselves.
+[[ -x /usr/lib/dovecot/imap && -x /usr/lib/dovecot/lmtp ]] || packages+=(dovecot-imapd dovecot-lmtpd)
+[[ -x /usr/sbin/postfix ]] || packages+=(postfix)
 
 if ((${#packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -14,8 +17,15 @@ if ((${#packages[@]})); then
     exit 1
   fi
   echo "test.sh: installing ${packages[*]}"
+  # Installed for the tests only: no system mail server configured, no service started by the package.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  no_services=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && no_services=1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  [[ -z $no_services ]] || rm -f /usr/sbin/policy-rc.d
 fi
 
 results=$(mktemp -d)

@@ -136,7 +136,14 @@ public sealed class MailServer
         var messages = new List<MimeMessage>();
         foreach (var uid in await target.SearchAsync(SearchQuery.NotDeleted, cancellationToken))
         {
-            messages.Add(await target.GetMessageAsync(uid, cancellationToken));
+            try
+            {
+                messages.Add(await target.GetMessageAsync(uid, cancellationToken));
+            }
+            catch (MessageNotFoundException)
+            {
+                // Moved away meanwhile (the desk is reading the same folder).
+            }
         }
 
         await client.DisconnectAsync(true, cancellationToken);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
@@ -32,6 +34,9 @@ public sealed record ImapIntakeTimings
     public TimeSpan AuthenticationRetry { get; init; } = TimeSpan.FromMinutes(5);
 
     public int BatchSize { get; init; } = 100;
+
+    /// <summary>Mails taken in at the same time (one at a time per thread, so a reply never overtakes its original).</summary>
+    public int Workers { get; init; } = 8;
 }
 
 /// <summary>
@@ -52,7 +57,7 @@ public sealed partial class ImapIntake(
     private const int MaxAttemptsPerMail = 3;
 
     private readonly ImapOptions _imap = options.Value.Imap;
-    private readonly Dictionary<(uint Validity, uint Uid), int> _failures = [];
+    private readonly ConcurrentDictionary<(uint Validity, uint Uid), int> _failures = [];
     private bool _authenticationFailureLogged;
 
     /// <summary>This instance, as it appears in the lease.</summary>
@@ -241,15 +246,7 @@ public sealed partial class ImapIntake(
             return 0;
         }
 
-        var arrivals = (await inbox.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate, cancellationToken))
-            .ToDictionary(s => s.UniqueId, s => s.InternalDate);
-        var done = new List<UniqueId>();
-        var setAside = new List<UniqueId>();
-        foreach (var uid in batch)
-        {
-            var outcome = await IngestAsync(inbox, uid, arrivals.GetValueOrDefault(uid), cancellationToken);
-            (outcome == IngestOutcome.Unusable ? setAside : done).Add(uid);
-        }
+        var (done, setAside) = await IngestBatchAsync(inbox, batch, cancellationToken);
 
         if (done.Count > 0)
         {
@@ -266,23 +263,99 @@ public sealed partial class ImapIntake(
         return saved ? batch.Count : throw new LeaseLostException();
     }
 
-    private async Task<IngestOutcome> IngestAsync(IMailFolder inbox, UniqueId uid, DateTimeOffset? arrivedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Downloads the batch over the one IMAP connection while several workers take mails in. Mails of one thread
+    /// go to the same worker in UID order; a failure stops nothing else but fails the batch (nothing is moved or
+    /// checkpointed, and the next attempt re-reads it: the intake recognises what it already has).
+    /// </summary>
+    private async Task<(List<UniqueId> Done, List<UniqueId> SetAside)> IngestBatchAsync(IMailFolder inbox, List<UniqueId> batch, CancellationToken cancellationToken)
     {
-        MimeMessage mail;
-        try
+        var arrivals = (await inbox.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate, cancellationToken))
+            .ToDictionary(s => s.UniqueId, s => s.InternalDate);
+        var validity = inbox.UidValidity;
+        var outcomes = new ConcurrentDictionary<UniqueId, IngestOutcome>();
+        var queues = Enumerable.Range(0, Math.Max(1, timings.Workers))
+            .Select(_ => Channel.CreateBounded<(UniqueId Uid, MimeMessage Mail)>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true }))
+            .ToArray();
+        // A failing worker stops the download too, so nothing waits on a queue nobody reads any more.
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = queues.Select(queue => Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await foreach (var (uid, mail) in queue.Reader.ReadAllAsync(failed.Token))
+                    {
+                        outcomes[uid] = await IngestAsync(validity, uid, mail, arrivals.GetValueOrDefault(uid), failed.Token);
+                    }
+                }
+                catch
+                {
+                    await failed.CancelAsync();
+                    throw;
+                }
+            },
+            CancellationToken.None)).ToList();
+
+        async Task DispatchAsync(UniqueId uid, Stream stream, CancellationToken token)
         {
-            mail = await inbox.GetMessageAsync(uid, cancellationToken);
-        }
-        catch (FormatException e)
-        {
-            LogUnreadable(uid.Id, e.Message);
-            return IngestOutcome.Unusable;
+            MimeMessage mail;
+            try
+            {
+                mail = await MimeMessage.LoadAsync(stream, token);
+            }
+            catch (FormatException e)
+            {
+                LogUnreadable(uid.Id, e.Message);
+                outcomes[uid] = IngestOutcome.Unusable;
+                return;
+            }
+
+            var queue = queues[(int)((uint)StringComparer.Ordinal.GetHashCode(ThreadOf(mail)) % (uint)queues.Length)];
+            await queue.Writer.WriteAsync((uid, mail), token);
         }
 
         try
         {
+            if (inbox is ImapFolder imap)
+            {
+                // One FETCH for the whole batch instead of a round trip per mail.
+                await imap.GetStreamsAsync(batch, (_, _, uid, stream, token) => DispatchAsync(uid, stream, token), failed.Token);
+            }
+            else
+            {
+                foreach (var uid in batch)
+                {
+                    await DispatchAsync(uid, await inbox.GetStreamAsync(uid, failed.Token), failed.Token);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var queue in queues)
+            {
+                queue.Writer.TryComplete();
+            }
+
+            // Let every worker finish what it holds before deciding anything; the first failure is rethrown.
+            await Task.WhenAll(workers);
+        }
+
+        var done = batch.Where(uid => outcomes.GetValueOrDefault(uid) != IngestOutcome.Unusable).ToList();
+        var setAside = batch.Where(uid => outcomes.GetValueOrDefault(uid) == IngestOutcome.Unusable).ToList();
+        return (done, setAside);
+    }
+
+    /// <summary>The thread's first Message-ID: a reply and its original share it.</summary>
+    private static string ThreadOf(MimeMessage mail) =>
+        mail.References.FirstOrDefault() ?? mail.InReplyTo ?? mail.MessageId ?? string.Empty;
+
+    private async Task<IngestOutcome> IngestAsync(uint validity, UniqueId uid, MimeMessage mail, DateTimeOffset? arrivedAt, CancellationToken cancellationToken)
+    {
+        try
+        {
             var outcome = await InScopeAsync(sp => sp.GetRequiredService<EmailIngestor>().IngestAsync(mail, arrivedAt, cancellationToken));
-            _failures.Remove((inbox.UidValidity, uid.Id));
+            _failures.TryRemove((validity, uid.Id), out _);
             return outcome;
         }
         catch (ArgumentException e)
@@ -292,14 +365,13 @@ public sealed partial class ImapIntake(
         }
         catch (Exception e) when (e is not OperationCanceledException && !IsConnectionTrouble(e))
         {
-            var key = (inbox.UidValidity, uid.Id);
-            var attempts = _failures[key] = _failures.GetValueOrDefault(key) + 1;
+            var attempts = _failures.AddOrUpdate((validity, uid.Id), 1, (_, count) => count + 1);
             if (attempts < MaxAttemptsPerMail)
             {
                 throw;
             }
 
-            _failures.Remove(key);
+            _failures.TryRemove((validity, uid.Id), out _);
             LogPoison(uid.Id, mail.MessageId, attempts, e);
             return IngestOutcome.Unusable;
         }
