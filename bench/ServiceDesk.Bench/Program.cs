@@ -38,44 +38,44 @@ return 0;
 
 async Task IntakeAsync()
 {
-var runs = new List<IntakeRun>();
-if (only is null or "sqlite")
-{
-    runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.Sqlite, null, messages, writers)));
-}
-
-if (only is null or "postgresql")
-{
-    // A server of its own, durable as in production (fsync on).
-    var server = await PostgresServer.StartAsync(durable: true);
-    try
+    var runs = new List<IntakeRun>();
+    if (only is null or "sqlite")
     {
-        runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("bench"), messages, writers)));
+        runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.Sqlite, null, messages, writers)));
     }
-    finally
+
+    if (only is null or "postgresql")
     {
-        server.Stop();
+        // A server of its own, durable as in production (fsync on).
+        var server = await PostgresServer.StartAsync(durable: true);
+        try
+        {
+            runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("bench"), messages, writers)));
+        }
+        finally
+        {
+            server.Stop();
+        }
     }
-}
 
-var measuredAt = DateTimeOffset.UtcNow;
-await File.WriteAllTextAsync(
-    Path.Combine(output, "intake.json"),
-    JsonSerializer.Serialize(new { benchmark = "intake", measuredAt, machine, runs }, new JsonSerializerOptions { WriteIndented = true }));
-var markdown = new StringBuilder()
-    .AppendLine("# Intake throughput")
-    .AppendLine()
-    .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers.")
-    .AppendLine()
-    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB |")
-    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-foreach (var run in runs)
-{
-    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
-}
+    var measuredAt = DateTimeOffset.UtcNow;
+    await File.WriteAllTextAsync(
+        Path.Combine(output, "intake.json"),
+        JsonSerializer.Serialize(new { benchmark = "intake", measuredAt, machine, runs }, new JsonSerializerOptions { WriteIndented = true }));
+    var markdown = new StringBuilder()
+        .AppendLine("# Intake throughput")
+        .AppendLine()
+        .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers.")
+        .AppendLine()
+        .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB |")
+        .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var run in runs)
+    {
+        markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
+    }
 
-await File.WriteAllTextAsync(Path.Combine(output, "intake.md"), markdown.ToString());
-Console.WriteLine(markdown);
+    await File.WriteAllTextAsync(Path.Combine(output, "intake.md"), markdown.ToString());
+    Console.WriteLine(markdown);
 }
 
 async Task EmailAsync()
