@@ -140,7 +140,7 @@ public sealed class MailServer
             {
                 messages.Add(await target.GetMessageAsync(uid, cancellationToken));
             }
-            catch (MessageNotFoundException)
+            catch (Exception e) when (e is MessageNotFoundException or FormatException)
             {
                 // Moved away meanwhile (the desk is reading the same folder).
             }
@@ -148,6 +148,26 @@ public sealed class MailServer
 
         await client.DisconnectAsync(true, cancellationToken);
         return messages;
+    }
+
+    /// <summary>How many messages a folder holds (not counting any flagged \Deleted); 0 when it does not exist yet.</summary>
+    public async Task<int> CountAsync(string mailbox, string folder = "INBOX", CancellationToken cancellationToken = default)
+    {
+        using var client = await LoginAsync(mailbox, cancellationToken);
+        try
+        {
+            var target = folder == "INBOX" ? client.Inbox : await client.GetFolderAsync(folder, cancellationToken);
+            await target.OpenAsync(FolderAccess.ReadOnly, cancellationToken);
+            return (await target.SearchAsync(SearchQuery.NotDeleted, cancellationToken)).Count;
+        }
+        catch (FolderNotFoundException)
+        {
+            return 0;
+        }
+        finally
+        {
+            await client.DisconnectAsync(true, cancellationToken);
+        }
     }
 
     /// <summary>Polls a folder until it holds at least <paramref name="count"/> messages; fails after the timeout.</summary>
