@@ -80,6 +80,8 @@ async Task IntakeAsync()
 
 async Task EmailAsync()
 {
+    // The machine may be shared: say how busy it was, as the numbers depend on it.
+    var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "unknown";
     var mail = await MailServer.StartAsync(new MailServerOptions());
     var runs = new List<EmailRun>();
     try
@@ -110,11 +112,11 @@ async Task EmailAsync()
     var measuredAt = DateTimeOffset.UtcNow;
     await File.WriteAllTextAsync(
         Path.Combine(output, "email.json"),
-        JsonSerializer.Serialize(new { benchmark = "email", measuredAt, machine, runs }, new JsonSerializerOptions { WriteIndented = true }));
+        JsonSerializer.Serialize(new { benchmark = "email", measuredAt, machine, loadAverage = load, runs }, new JsonSerializerOptions { WriteIndented = true }));
     var markdown = new StringBuilder()
         .AppendLine("# E-mail channel throughput")
         .AppendLine()
-        .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}, against Postfix and Dovecot on the same machine (loopback, no TLS).")
+        .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}, load average {load} at the start, against Postfix and Dovecot on the same machine (loopback, no TLS).")
         .AppendLine("backlog: mails waiting in the desk's IMAP folder become tickets (fetch, parse, trim, intake with acknowledgement queued, MOVE, checkpoint), one reader.")
         .AppendLine("notifications: those acknowledgements go through the outbox dispatcher (claim, compose, SMTP, record), 4 concurrent jobs; latency per delivery.")
         .AppendLine("live: mails sent through Postfix while the reader idles; latency from the SMTP send to the ticket row.")
