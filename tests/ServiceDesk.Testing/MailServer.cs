@@ -35,7 +35,9 @@ public sealed class MailServer
 
     private readonly string _root;
     private readonly Lock _usersLock = new();
+    private static readonly DateTime UsersEpoch = new(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private int _stopped;
+    private int _usersVersion;
 
     private MailServer(string root, int imapPort, int smtpPort)
     {
@@ -83,8 +85,11 @@ public sealed class MailServer
         var address = $"{name}-{Interlocked.Increment(ref _mailboxes)}@{domain}";
         lock (_usersLock)
         {
-            // Dovecot re-reads the file when it changes.
-            File.AppendAllText(Path.Combine(_root, "users"), $"{address}:{{PLAIN}}{Password}\n");
+            // Dovecot re-reads the file when its modification time changes, which it compares in whole seconds:
+            // two additions within one second would look like one. Every addition gets a time of its own.
+            var users = Path.Combine(_root, "users");
+            File.AppendAllText(users, $"{address}:{{PLAIN}}{Password}\n");
+            File.SetLastWriteTimeUtc(users, UsersEpoch.AddSeconds(++_usersVersion));
         }
 
         return address;

@@ -10,11 +10,6 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
 {
     private const int MaxThreadKeys = 50;
 
-    static EmailParser()
-    {
-        // .NET knows only UTF-*, ASCII and Latin-1 by itself; mail still comes in windows-1252, ISO-2022-JP, GB2312…
-        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-    }
 
     public ParsedEmail Parse(MimeMessage message)
     {
