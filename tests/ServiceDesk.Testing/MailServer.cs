@@ -35,9 +35,7 @@ public sealed class MailServer
 
     private readonly string _root;
     private readonly Lock _usersLock = new();
-    private static readonly DateTime UsersEpoch = new(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private int _stopped;
-    private int _usersVersion;
 
     private MailServer(string root, int imapPort, int smtpPort)
     {
@@ -85,14 +83,34 @@ public sealed class MailServer
         var address = $"{name}-{Interlocked.Increment(ref _mailboxes)}@{domain}";
         lock (_usersLock)
         {
-            // Dovecot re-reads the file when its modification time changes, which it compares in whole seconds:
-            // two additions within one second would look like one. Every addition gets a time of its own.
-            var users = Path.Combine(_root, "users");
-            File.AppendAllText(users, $"{address}:{{PLAIN}}{Password}\n");
-            File.SetLastWriteTimeUtc(users, UsersEpoch.AddSeconds(++_usersVersion));
+            // Dovecot re-reads the file when it notices a change.
+            File.AppendAllText(Path.Combine(_root, "users"), $"{address}:{{PLAIN}}{Password}\n");
         }
 
         return address;
+    }
+
+    /// <summary>
+    /// Creates a mailbox and waits until Dovecot accepts a login to it, so mail to it is delivered, not bounced
+    /// (Dovecot may notice the changed user list only a moment later).
+    /// </summary>
+    public async Task<string> CreateMailboxAsync(string name, string domain = "example.test")
+    {
+        var address = CreateMailbox(name, domain);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var client = await LoginAsync(address);
+                await client.DisconnectAsync(true);
+                return address;
+            }
+            catch (AuthenticationException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+        }
     }
 
     /// <summary>An address in a domain without mailboxes: mail to it is accepted, then bounces.</summary>

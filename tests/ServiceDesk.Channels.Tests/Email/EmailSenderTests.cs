@@ -15,8 +15,8 @@ public sealed class EmailSenderTests
     public async Task An_acknowledgement_continues_the_requesters_thread_and_carries_loop_protection()
     {
         var server = await MailServer.GetAsync();
-        var desk = server.CreateMailbox("desk", "desk.test");
-        var requester = server.CreateMailbox("ana");
+        var desk = await server.CreateMailboxAsync("desk", "desk.test");
+        var requester = await server.CreateMailboxAsync("ana");
         await using var sender = Sender(server, desk);
         var thread = new EmailThread("first-mail@example.test", "RE: No puedo imprimir", "AdnX1y2Q3k1mZ0yXQm2c8A==");
 
@@ -46,8 +46,8 @@ public sealed class EmailSenderTests
     public async Task An_agent_reply_is_not_marked_automatic_and_a_first_mail_gets_the_tag_and_a_new_thread_index()
     {
         var server = await MailServer.GetAsync();
-        var desk = server.CreateMailbox("desk", "desk.test");
-        var requester = server.CreateMailbox("tom");
+        var desk = await server.CreateMailboxAsync("desk", "desk.test");
+        var requester = await server.CreateMailboxAsync("tom");
         await using var sender = Sender(server, desk);
 
         var result = await sender.SendAsync(Outbound(requester, MessageKind.AgentReply, "en", thread: null, []), CancellationToken.None);
@@ -66,7 +66,7 @@ public sealed class EmailSenderTests
     public async Task A_recipient_refused_with_550_is_permanent_and_unreachable()
     {
         var server = await MailServer.GetAsync();
-        await using var sender = Sender(server, server.CreateMailbox("desk", "desk.test"));
+        await using var sender = Sender(server, await server.CreateMailboxAsync("desk", "desk.test"));
 
         var result = await sender.SendAsync(Outbound(MailServer.RefusedAddress("nobody"), MessageKind.StatusNotification, "en", null, []), CancellationToken.None);
 
@@ -79,8 +79,8 @@ public sealed class EmailSenderTests
     public async Task No_server_listening_or_refused_credentials_are_transient()
     {
         var server = await MailServer.GetAsync();
-        var desk = server.CreateMailbox("desk", "desk.test");
-        var requester = server.CreateMailbox("eva");
+        var desk = await server.CreateMailboxAsync("desk", "desk.test");
+        var requester = await server.CreateMailboxAsync("eva");
         var options = EmailServices.For(server, desk);
         options.Smtp.Port = ClosedPort();
         await using var nobodyListening = Sender(options);
@@ -101,8 +101,8 @@ public sealed class EmailSenderTests
     public async Task Connections_are_reused_across_sends()
     {
         var server = await MailServer.GetAsync();
-        var desk = server.CreateMailbox("desk", "desk.test");
-        var requester = server.CreateMailbox("many");
+        var desk = await server.CreateMailboxAsync("desk", "desk.test");
+        var requester = await server.CreateMailboxAsync("many");
         await using var sender = Sender(server, desk);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => sender.SendAsync(Outbound(requester, MessageKind.StatusNotification, "en", null, [], messageId: 100 + i), CancellationToken.None)));

@@ -25,7 +25,7 @@ public sealed class ImapIntakeTests
     public async Task Mail_becomes_tickets_is_moved_and_checkpointed_and_new_mail_arrives_through_idle(DatabaseProvider provider)
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var requesters = Enumerable.Range(0, 3).Select(i => server.CreateMailbox("user")).ToList();
         await server.AppendAsync(deskAddress, requesters.Select(r => TestMail.Create(r, deskAddress, $"Printer {r}", "The printer on floor 3 jams.")));
         await using var desk = await CreateDeskAsync(provider, EmailServices.For(server, deskAddress));
@@ -41,7 +41,7 @@ public sealed class ImapIntakeTests
         Assert.Contains("IDLE", status.Detail);
 
         // New mail, delivered by Postfix while the reader sits in IDLE.
-        var late = server.CreateMailbox("late");
+        var late = await server.CreateMailboxAsync("late");
         await server.SendAsync(TestMail.Create(late, deskAddress, "Monitor flickers", "Since this morning."));
         await WaitForTicketsAsync(desk, 4, server);
         await TestMail.WaitUntilAsync(
@@ -67,8 +67,8 @@ public sealed class ImapIntakeTests
         var server = await MailServer.StartAsync(new MailServerOptions(Idle: false, Move: false));
         try
         {
-            var deskAddress = server.CreateMailbox("desk", "desk.test");
-            var requester = server.CreateMailbox("poll");
+            var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+            var requester = await server.CreateMailboxAsync("poll");
             await server.AppendAsync(deskAddress, [TestMail.Create(requester, deskAddress, "One", "first"), TestMail.Create(requester, deskAddress, "Two", "second")]);
             await using var desk = await CreateDeskAsync(DatabaseProvider.Sqlite, EmailServices.For(server, deskAddress));
             using var stop = new CancellationTokenSource();
@@ -99,7 +99,7 @@ public sealed class ImapIntakeTests
     {
         const int total = 40;
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var mails = Enumerable.Range(0, total).Select(i => TestMail.Create(server.CreateMailbox("crash"), deskAddress, $"Request {i}", $"Body {i}")).ToList();
         await server.AppendAsync(deskAddress, mails);
         var options = EmailServices.For(server, deskAddress);
@@ -142,7 +142,7 @@ public sealed class ImapIntakeTests
     public async Task Refused_credentials_are_reported_and_logged_once_and_not_retried_in_a_loop()
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var options = EmailServices.For(server, deskAddress);
         options.Imap.Password = "wrong";
         var logs = new LogCollector();
@@ -168,7 +168,7 @@ public sealed class ImapIntakeTests
     public async Task Only_the_lease_holder_reads_and_a_standby_instance_takes_over_when_it_stops()
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var timings = new ImapIntakeTimings { Lease = TimeSpan.FromSeconds(5), RenewEvery = TimeSpan.FromMilliseconds(500), StandbyCheck = TimeSpan.FromMilliseconds(200) };
         await using var desk = await CreateDeskAsync(DatabaseProvider.PostgreSql, EmailServices.For(server, deskAddress), timings);
         var (first, firstStatus) = Instance(desk);
@@ -181,7 +181,7 @@ public sealed class ImapIntakeTests
         var runningSecond = second.RunAsync(stopSecond.Token);
         await TestMail.WaitUntilAsync(() => Task.FromResult(secondStatus.Current.State == MailboxState.Standby), Patience, () => $"second: {secondStatus.Current}");
 
-        var requester = server.CreateMailbox("lease");
+        var requester = await server.CreateMailboxAsync("lease");
         await server.SendAsync(TestMail.Create(requester, deskAddress, "First", "read by the first instance"));
         await WaitForTicketsAsync(desk, 1, server);
         Assert.Equal(MailboxState.Standby, secondStatus.Current.State);
@@ -200,10 +200,10 @@ public sealed class ImapIntakeTests
     public async Task Mail_that_cannot_be_taken_in_is_flagged_and_left_while_the_rest_flows()
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var anonymous = TestMail.Create("x@example.test", deskAddress, "No sender", "Who sent this?");
         anonymous.From.Clear();
-        await server.AppendAsync(deskAddress, [anonymous, TestMail.Create(server.CreateMailbox("ok"), deskAddress, "Fine", "A normal request.")]);
+        await server.AppendAsync(deskAddress, [anonymous, TestMail.Create(await server.CreateMailboxAsync("ok"), deskAddress, "Fine", "A normal request.")]);
         await using var desk = await CreateDeskAsync(DatabaseProvider.Sqlite, EmailServices.For(server, deskAddress));
         using var stop = new CancellationTokenSource();
         var running = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);

@@ -22,8 +22,8 @@ public sealed class EmailEndToEndTests
     public async Task A_conversation_by_mail_from_the_first_message_to_an_out_of_office(DatabaseProvider provider)
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
-        var ana = server.CreateMailbox("ana");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+        var ana = await server.CreateMailboxAsync("ana");
         await using var factory = await EmailDeskFactory.CreateAsync(provider, server, deskAddress);
         var api = factory.CreateApiClient();
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/readyz")).StatusCode);
@@ -80,7 +80,7 @@ public sealed class EmailEndToEndTests
     public async Task A_bounce_is_recorded_marks_the_address_dead_and_is_never_answered(DatabaseProvider provider)
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var ghost = MailServer.BouncingAddress("ghost");
         await using var factory = await EmailDeskFactory.CreateAsync(provider, server, deskAddress);
         var api = factory.CreateApiClient();
@@ -111,8 +111,9 @@ public sealed class EmailEndToEndTests
     {
         const int total = 30;
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         var mails = Enumerable.Range(0, total).Select(i => Mail(server.CreateMailbox("batch"), deskAddress, $"Request {i}", $"Something broke, case {i}.")).ToList();
+        await server.CreateMailboxAsync("probe"); // Dovecot knows every mailbox above once it knows this one
         await server.AppendAsync(deskAddress, mails);
 
         string connectionString;
@@ -139,7 +140,7 @@ public sealed class EmailEndToEndTests
     public async Task Refused_mailbox_credentials_make_the_desk_not_ready()
     {
         var server = await MailServer.GetAsync();
-        var deskAddress = server.CreateMailbox("desk", "desk.test");
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
         await using var factory = (await EmailDeskFactory.CreateAsync(DatabaseProvider.Sqlite, server, deskAddress)).With("Channels:Email:Imap:Password", "wrong");
         var client = factory.CreateClient();
 
