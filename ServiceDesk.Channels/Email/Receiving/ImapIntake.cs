@@ -189,10 +189,16 @@ public sealed partial class ImapIntake(
         status.Set(MailboxState.Connected, idle ? $"{_imap.Host}/{_imap.Folder}, IDLE" : $"{_imap.Host}/{_imap.Folder}, polling every {_imap.PollInterval}");
         LogConnected(_imap.Host, _imap.Folder, idle ? "IDLE" : "polling", client.Capabilities.HasFlag(ImapCapabilities.Move) ? "MOVE" : "COPY + EXPUNGE");
 
+        // The server may announce new mail in the answer to any command (a SEARCH, our own MOVE), not only
+        // during IDLE; such news must not be lost, or the mail would wait for the next IDLE refresh.
+        var changed = 0;
+        void OnChanged(object? sender, EventArgs e) => Interlocked.Exchange(ref changed, 1);
+        inbox.CountChanged += OnChanged;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (await ProcessNewMailAsync(inbox, processed, cancellationToken) > 0)
+            Interlocked.Exchange(ref changed, 0);
+            if (await ProcessNewMailAsync(inbox, processed, cancellationToken) > 0 || Interlocked.Exchange(ref changed, 0) == 1)
             {
                 continue;
             }

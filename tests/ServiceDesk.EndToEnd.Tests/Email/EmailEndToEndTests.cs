@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using MimeKit;
+using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Channels.Email.Receiving;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
@@ -31,7 +33,7 @@ public sealed class EmailEndToEndTests
         // 1. Ana writes to the desk: a ticket, and an acknowledgement in her mailbox, in her thread.
         var first = Mail(ana, deskAddress, "No puedo imprimir", "Hola, la impresora de la planta 2 no imprime nada. ¿Podéis mirarlo?\n\nSaludos,\nAna\nFinanzas");
         await server.SendAsync(first);
-        var number = await WaitForTicketAsync(api, ana);
+        var number = await WaitForTicketAsync(factory, api, ana);
         var ack = (await server.WaitForAsync(ana, 1, Patience)).Single();
         Assert.Equal(first.MessageId, ack.InReplyTo);
         Assert.Equal($"Re: [{number}] No puedo imprimir", ack.Subject);
@@ -87,7 +89,7 @@ public sealed class EmailEndToEndTests
 
         // Somebody writes from an address that cannot receive mail; the acknowledgement bounces back to the desk (a real Postfix DSN).
         await server.SendAsync(Mail(ghost, deskAddress, "Printer on floor 3", "The printer on floor 3 is jammed again."));
-        var number = await WaitForTicketAsync(api, ghost);
+        var number = await WaitForTicketAsync(factory, api, ghost);
         var bounced = await WaitForAsync(api, number, d => d["messages"]!.AsArray().Any(m => (string)m!["kind"]! == "Bounce"));
 
         var events = bounced["events"]!.AsArray().Select(e => (string)e!["kind"]!).ToList();
@@ -175,7 +177,7 @@ public sealed class EmailEndToEndTests
         return message;
     }
 
-    private static async Task<string> WaitForTicketAsync(HttpClient api, string requester)
+    private static async Task<string> WaitForTicketAsync(EmailDeskFactory factory, HttpClient api, string requester)
     {
         string? number = null;
         await TestMail.WaitUntilAsync(
@@ -186,7 +188,7 @@ public sealed class EmailEndToEndTests
                 return number is not null;
             },
             Patience,
-            () => $"no ticket for {requester}. Postfix:\n{MailServer.GetAsync().Result.Tail("postfix.log")}\nDovecot:\n{MailServer.GetAsync().Result.Tail("dovecot.log")}");
+            () => $"no ticket for {requester}; mailbox reader: {factory.Services.GetRequiredService<MailboxStatus>().Current}. Postfix:\n{MailServer.GetAsync().Result.Tail("postfix.log")}\nDovecot:\n{MailServer.GetAsync().Result.Tail("dovecot.log")}");
         return number!;
     }
 
