@@ -13,6 +13,9 @@ command -v python3 >/dev/null || packages+=(python3)  # deploy/teams/icons.py
 [[ -x /usr/bin/chromium ]] || packages+=(chromium)
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
+# The e-mail tests' mail system: Dovecot (IMAP, LMTP) and Postfix (SMTP), started by the tests themselves.
+[[ -x /usr/lib/dovecot/imap && -x /usr/lib/dovecot/lmtp ]] || packages+=(dovecot-imapd dovecot-lmtpd)
+[[ -x /usr/sbin/postfix ]] || packages+=(postfix)
 
 if ((${#packages[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
@@ -20,8 +23,15 @@ if ((${#packages[@]})); then
     exit 1
   fi
   echo "test.sh: installing ${packages[*]}"
+  # Installed for the tests only: no system mail server configured, no service started by the package.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  no_services=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && no_services=1
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  [[ -z $no_services ]] || rm -f /usr/sbin/policy-rc.d
 fi
 
 # npm packages the tests run (schemas, validators, the Direct Line client and emulator, Twilio's Node library, Stoplight Prism), pinned by tests/peers/package-lock.json.

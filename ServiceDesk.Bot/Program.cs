@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using ServiceDesk.Bot.AgentConsole;
 using ServiceDesk.Bot.Agents;
 using ServiceDesk.Bot.Api;
+using ServiceDesk.Bot.Attachments;
 using ServiceDesk.Bot.Dialog;
+using ServiceDesk.Bot.Email;
 using ServiceDesk.Bot.Hosting;
 using ServiceDesk.Bot.Jobs;
 using ServiceDesk.Bot.Knowledge;
@@ -24,6 +26,7 @@ builder.Services.AddServiceDeskJobs(builder.Configuration);
 builder.Services.AddChatBot(builder.Configuration);
 builder.Services.AddTeams(builder.Configuration);
 builder.Services.AddSmsChannel(builder.Configuration);
+builder.Services.AddEmailChannel(builder.Configuration);
 
 builder.Services.AddOptions<ApiOptions>().Bind(builder.Configuration.GetSection(ApiOptions.SectionName));
 builder.Services.AddAuthentication()
@@ -63,6 +66,7 @@ app.MapKnowledgeEndpoints();
 app.MapAgentConsole();
 app.MapTeams();
 app.MapSmsChannel();
+app.MapAttachmentEndpoints();
 
 app.Run();
 

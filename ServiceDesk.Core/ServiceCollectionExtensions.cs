@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Attachments;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Knowledge;
 using ServiceDesk.Core.Messages;
@@ -76,6 +77,8 @@ public static class ServiceCollectionExtensions
         services.AddScoped<ContactReachability>();
         services.AddScoped<Contacts.SmsConsent>();
         services.AddScoped<Messages.DeliveryTracking>();
+        services.AddScoped<SourceLeases>();
+        services.AddScoped<AttachmentStore>();
         return services;
     }
 

@@ -64,6 +64,16 @@ public sealed record InboundMessage
     /// lead to once it exists (<see cref="IntakeService.OpenForConversationAsync"/>).
     /// </summary>
     public bool RecordOnly { get; init; }
+
+    /// <summary>
+    /// <see cref="MessageKind.UserMessage"/> for what a person wrote. <see cref="MessageKind.AutoReply"/> and
+    /// <see cref="MessageKind.Bounce"/> are machine answers to the desk's own messages: they are recorded on the
+    /// ticket they belong to and nothing else happens — no ticket is opened, no status moves, nothing is sent.
+    /// </summary>
+    public MessageKind Kind { get; init; } = MessageKind.UserMessage;
+
+    /// <summary>For a bounce: the addresses that could not be reached; their identities are marked unreachable.</summary>
+    public IReadOnlyList<string> BouncedAddresses { get; init; } = [];
 }
 
 public enum IntakeOutcome
@@ -80,6 +90,12 @@ public enum IntakeOutcome
 
     /// <summary>Stored in the conversation on no ticket (<see cref="InboundMessage.RecordOnly"/>); the result's ticket id is 0.</summary>
     Recorded,
+
+    /// <summary>An auto-reply or bounce was recorded on the ticket it belongs to; nothing else changed.</summary>
+    RecordedOnTicket,
+
+    /// <summary>An auto-reply or bounce that belongs to no ticket: not recorded (bounced addresses are still marked).</summary>
+    Unmatched,
 }
 
 public sealed record IntakeResult(IntakeOutcome Outcome, long MessageId, long TicketId, string TicketNumber, long ContactId, long? ConversationId);

@@ -126,6 +126,11 @@ public sealed partial class IntakeService(
             return new IntakeResult(IntakeOutcome.Duplicate, existing.Id, ticketId, number, existing.AuthorContactId ?? 0, existing.ConversationId);
         }
 
+        if (inbound.Kind is MessageKind.AutoReply or MessageKind.Bounce)
+        {
+            return await RecordAutomatedAsync(inbound, ct);
+        }
+
         var now = time.GetUtcNow();
         var contact = await ResolveContactAsync(inbound, now, ct);
         var conversation = await ResolveConversationAsync(inbound, contact, now, ct);
@@ -258,6 +263,109 @@ public sealed partial class IntakeService(
         DeliveryState = DeliveryState.NotApplicable,
         CreatedAt = inbound.ReceivedAt ?? now,
     };
+
+    /// <summary>
+    /// An auto-reply or a bounce: recorded on the ticket it answers, found only through strong links (the channel's
+    /// ticket id, the thread, the requester's own ticket reference). It opens no ticket, creates no contact, moves
+    /// no status and queues nothing, so two auto-responders can never keep each other busy.
+    /// </summary>
+    private async Task<IntakeResult> RecordAutomatedAsync(InboundMessage inbound, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var sender = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
+        var marked = await MarkBouncedAsync(inbound, now, ct);
+        var ticket = await MatchAutomatedAsync(inbound, sender, ct);
+        if (ticket is null)
+        {
+            await db.SaveChangesAsync(ct);
+            LogUnmatched(inbound.Kind, inbound.Channel, inbound.ExternalId);
+            return new IntakeResult(IntakeOutcome.Unmatched, 0, 0, string.Empty, sender?.Id ?? 0, null);
+        }
+
+        var message = new Message
+        {
+            Channel = inbound.Channel,
+            Direction = MessageDirection.Inbound,
+            Visibility = MessageVisibility.Public,
+            Kind = inbound.Kind,
+            ExternalId = inbound.ExternalId,
+            Subject = inbound.Subject,
+            Body = inbound.Text,
+            Author = sender?.DisplayName ?? (string.IsNullOrWhiteSpace(inbound.SenderName) ? inbound.SenderAddress.Trim() : inbound.SenderName.Trim()),
+            AuthorContactId = sender?.Id,
+            Attachments = [.. inbound.Attachments],
+            DeliveryState = DeliveryState.NotApplicable,
+            CreatedAt = inbound.ReceivedAt ?? now,
+        };
+        ticket.Messages.Add(message);
+        var actor = sender is null ? "system" : $"contact:{sender.Id}";
+        ticket.Record(inbound.Kind == MessageKind.Bounce ? TicketEventKind.BounceReceived : TicketEventKind.AutoReplyReceived, actor, now, inbound.SenderAddress);
+        foreach (var identity in marked)
+        {
+            ticket.Record(TicketEventKind.ContactUnreachable, "system", now, $"{identity.Channel} {identity.Address}");
+        }
+
+        await db.SaveChangesAsync(ct);
+        return new IntakeResult(IntakeOutcome.RecordedOnTicket, message.Id, ticket.Id, numbers.Format(ticket.Id), sender?.Id ?? 0, null);
+    }
+
+    private async Task<List<ContactIdentity>> MarkBouncedAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
+    {
+        var marked = new List<ContactIdentity>();
+        if (inbound.Kind != MessageKind.Bounce)
+        {
+            return marked;
+        }
+
+        foreach (var address in inbound.BouncedAddresses.Select(a => ContactIdentity.Normalize(inbound.Channel, a)).Distinct())
+        {
+            var identity = await db.ContactIdentities.FirstOrDefaultAsync(i => i.Channel == inbound.Channel && i.Address == address, ct);
+            if (identity is { Unreachable: false })
+            {
+                identity.Unreachable = true;
+                identity.UnreachableReason = $"bounced {now:yyyy-MM-dd HH:mm} UTC ({inbound.ExternalId})";
+                marked.Add(identity);
+                LogBounced(inbound.Channel, address);
+            }
+        }
+
+        return marked;
+    }
+
+    private async Task<Ticket?> MatchAutomatedAsync(InboundMessage inbound, Contact? sender, CancellationToken ct)
+    {
+        if (inbound.TicketId is { } known && await IntakeQueries.For(db).TicketById(db, known, ct) is { } byChannel)
+        {
+            return byChannel;
+        }
+
+        if (inbound.ThreadKeys.Count > 0)
+        {
+            var threadTicket = await db.Messages.AsNoTracking()
+                .Where(m => m.Channel == inbound.Channel && m.ExternalId != null && inbound.ThreadKeys.Contains(m.ExternalId) && m.TicketId != null)
+                .OrderByDescending(m => m.Id)
+                .Select(m => m.TicketId)
+                .FirstOrDefaultAsync(ct);
+            if (threadTicket is { } id && await IntakeQueries.For(db).TicketById(db, id, ct) is { } byThread)
+            {
+                return byThread;
+            }
+        }
+
+        // An out-of-office quoting "[SD-12]" in its subject belongs to ticket 12 only if its sender asked for it.
+        if (sender is not null)
+        {
+            foreach (var id in numbers.FindIn(inbound.Subject).Concat(numbers.FindIn(inbound.Text)).Distinct().Take(5))
+            {
+                if (await IntakeQueries.For(db).TicketById(db, id, ct) is { } referenced && referenced.RequesterId == sender.Id)
+                {
+                    return referenced;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
     {
@@ -413,6 +521,12 @@ public sealed partial class IntakeService(
             throw new ArgumentException("An external id is at most 512 characters.", nameof(inbound));
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Channel} message {ExternalId} belongs to no ticket; not recorded")]
+    private partial void LogUnmatched(MessageKind kind, Channel channel, string externalId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} address {Address} bounced; marked unreachable")]
+    private partial void LogBounced(Channel channel, string address);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redelivery of {Channel} message {ExternalId} ignored (already on {TicketNumber})")]
     private partial void LogDuplicate(Channel channel, string externalId, string ticketNumber);

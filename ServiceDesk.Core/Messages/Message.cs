@@ -45,6 +45,12 @@ public enum MessageKind
     ResolutionNotification,
 
     BotReply,
+
+    /// <summary>A machine's answer to the desk's mail (out-of-office, auto-responder): recorded, never answered.</summary>
+    AutoReply,
+
+    /// <summary>A delivery failure report about a message the desk sent: recorded, never answered.</summary>
+    Bounce,
 }
 
 /// <summary>Metadata of a file that came with a message; the content lives in the channel's store.</summary>

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using ServiceDesk.Core.Attachments;
 using ServiceDesk.Core.Catalogue;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Knowledge;
+using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Problems;
@@ -48,6 +50,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public DbSet<Handoff> Handoffs => Set<Handoff>();
 
     public DbSet<TrustedServiceUrl> TrustedServiceUrls => Set<TrustedServiceUrl>();
+
+    public DbSet<SourceCheckpoint> SourceCheckpoints => Set<SourceCheckpoint>();
+
+    public DbSet<AttachmentContent> Attachments => Set<AttachmentContent>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -128,6 +134,16 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<Service>().HasOne(s => s.AssignmentGroup).WithMany().HasForeignKey(s => s.AssignmentGroupId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
+
+        var checkpoint = modelBuilder.Entity<SourceCheckpoint>();
+        checkpoint.HasKey(c => c.Source);
+        checkpoint.Property(c => c.Source).HasMaxLength(400);
+        checkpoint.Property(c => c.LeaseOwner).HasMaxLength(200);
+
+        var attachment = modelBuilder.Entity<AttachmentContent>();
+        attachment.HasKey(a => a.Sha256);
+        attachment.Property(a => a.Sha256).HasMaxLength(64);
+        attachment.Property(a => a.ContentType).HasMaxLength(200);
         modelBuilder.Entity<Supplier>().HasIndex(s => s.Name).IsUnique();
 
         var problem = modelBuilder.Entity<Problem>();

@@ -58,6 +58,12 @@ public enum TicketEventKind
     SatisfactionRated,
 
     SatisfactionCommented,
+
+    /// <summary>An automatic answer (out-of-office) arrived; the ticket's status was left as it was.</summary>
+    AutoReplyReceived,
+
+    /// <summary>A message from the desk bounced.</summary>
+    BounceReceived,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>

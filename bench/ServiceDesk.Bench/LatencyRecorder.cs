@@ -17,6 +17,9 @@ internal sealed class LatencyRecorder(int capacity)
         return result;
     }
 
+    /// <summary>Adds a latency measured elsewhere (e.g. from timestamps).</summary>
+    public void Record(double milliseconds) => _milliseconds[Interlocked.Increment(ref _count) - 1] = milliseconds;
+
     public LatencySummary Summarise()
     {
         var sorted = _milliseconds.AsSpan(0, _count).ToArray();

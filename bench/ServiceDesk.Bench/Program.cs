@@ -5,8 +5,9 @@ using ServiceDesk.Bench;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
-// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--webhooks N] [--concurrency N] [--queries N] [--out DIR]
-//                         [--only intake|teams|sms|knowledge|sqlite|postgresql]   (sqlite/postgresql: the intake benchmark on that provider)
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--webhooks N] [--concurrency N] [--queries N]
+//                         [--email-messages N] [--out DIR] [--only intake|teams|sms|email|knowledge|sqlite|postgresql]
+// (sqlite/postgresql: the intake benchmark on that provider; the e-mail benchmark needs root for Postfix and Dovecot)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
 var activities = Argument("--activities", 4000);
@@ -14,6 +15,7 @@ var concurrency = Argument("--concurrency", 16);
 var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
 var only = ArgumentText("--only")?.ToLowerInvariant();
 var webhooks = Argument("--webhooks", 6000);
+var emailMessages = Argument("--email-messages", 1000);
 var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}";
 Directory.CreateDirectory(output);
 
@@ -27,7 +29,12 @@ if (only is null or "sms")
     await SmsReport.RunAsync(output, machine, webhooks, concurrency);
 }
 
-if (only is "teams" or "sms")
+if (only is null or "email")
+{
+    await EmailReport.WriteAsync(output, machine, emailMessages);
+}
+
+if (only is "teams" or "sms" or "email")
 {
     return 0;
 }

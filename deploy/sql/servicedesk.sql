@@ -687,3 +687,47 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124031952_EmailChannel'
+)
+BEGIN
+    CREATE TABLE [Attachments] (
+        [Sha256] nvarchar(64) NOT NULL,
+        [ContentType] nvarchar(200) NOT NULL,
+        [Size] bigint NOT NULL,
+        [Content] varbinary(max) NOT NULL,
+        [CreatedAt] datetimeoffset NOT NULL,
+        CONSTRAINT [PK_Attachments] PRIMARY KEY ([Sha256])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124031952_EmailChannel'
+)
+BEGIN
+    CREATE TABLE [SourceCheckpoints] (
+        [Source] nvarchar(400) NOT NULL,
+        [Generation] bigint NOT NULL,
+        [Position] bigint NOT NULL,
+        [LeaseOwner] nvarchar(200) NULL,
+        [LeaseExpiresAt] datetimeoffset NULL,
+        [UpdatedAt] datetimeoffset NOT NULL,
+        CONSTRAINT [PK_SourceCheckpoints] PRIMARY KEY ([Source])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124031952_EmailChannel'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124031952_EmailChannel', N'10.0.14');
+END;
+
+COMMIT;
+GO
+

@@ -22,6 +22,32 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("ServiceDesk.Core.Attachments.AttachmentContent", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Sha256");
+
+                    b.ToTable("Attachments");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Catalogue.AssignmentGroup", b =>
                 {
                     b.Property<int>("Id")
@@ -332,6 +358,33 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("TrustedServiceUrls");
+                });
+
+            modelBuilder.Entity("ServiceDesk.Core.Intake.SourceCheckpoint", b =>
+                {
+                    b.Property<string>("Source")
+                        .HasMaxLength(400)
+                        .HasColumnType("nvarchar(400)");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("Source");
+
+                    b.ToTable("SourceCheckpoints");
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>

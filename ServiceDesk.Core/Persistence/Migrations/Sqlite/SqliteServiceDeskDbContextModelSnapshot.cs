@@ -17,6 +17,32 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("ServiceDesk.Core.Attachments.AttachmentContent", b =>
+                {
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Sha256");
+
+                    b.ToTable("Attachments");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Catalogue.AssignmentGroup", b =>
                 {
                     b.Property<int>("Id")
@@ -311,6 +337,33 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("TrustedServiceUrls");
+                });
+
+            modelBuilder.Entity("ServiceDesk.Core.Intake.SourceCheckpoint", b =>
+                {
+                    b.Property<string>("Source")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LeaseExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Position")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Source");
+
+                    b.ToTable("SourceCheckpoints");
                 });
 
             modelBuilder.Entity("ServiceDesk.Core.Knowledge.KnowledgeArticle", b =>

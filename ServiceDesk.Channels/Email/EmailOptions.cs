@@ -1,0 +1,122 @@
+using System.ComponentModel.DataAnnotations;
+using MimeKit;
+
+namespace ServiceDesk.Channels.Email;
+
+/// <summary><c>Channels:Email:*</c>: the desk's mailbox. The channel is off while <see cref="Address"/> is empty.</summary>
+public sealed class EmailOptions : IValidatableObject
+{
+    public const string SectionName = "Channels:Email";
+
+    /// <summary>The desk's address: mail to it becomes tickets, notifications come from it.</summary>
+    public string Address { get; set; } = string.Empty;
+
+    /// <summary>The name beside <see cref="Address"/> in the From header; <c>Desk:Name</c> when empty.</summary>
+    public string? DisplayName { get; set; }
+
+    [Required]
+    public ImapOptions Imap { get; set; } = new();
+
+    [Required]
+    public SmtpOptions Smtp { get; set; } = new();
+
+    /// <summary>Attachments larger than this are not kept; the ticket says so instead.</summary>
+    [Range(0, 1L << 31)]
+    public long MaxAttachmentBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>At most this many tickets opened from one sender within an hour are acknowledged; the rest are taken in silently.</summary>
+    [Range(0, 10_000)]
+    public int MaxAcknowledgementsPerSenderPerHour { get; set; } = 5;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Address);
+
+    /// <summary>The domain our Message-IDs are made in: the desk address's.</summary>
+    public string Domain => Address[(Address.LastIndexOf('@') + 1)..].Trim().ToLowerInvariant();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Enabled)
+        {
+            yield break;
+        }
+
+        if (!MailboxAddress.TryParse(Address, out var parsed) || !parsed.Address.Contains('@', StringComparison.Ordinal))
+        {
+            yield return new ValidationResult($"{SectionName}:Address '{Address}' is not an e-mail address.", [nameof(Address)]);
+        }
+
+        foreach (var result in Imap.Check().Concat(Smtp.Check()))
+        {
+            yield return result;
+        }
+    }
+}
+
+public sealed class ImapOptions
+{
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>0: 993 with SSL, 143 without.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>TLS from the first byte (993); otherwise STARTTLS when the server offers it.</summary>
+    public bool UseSsl { get; set; } = true;
+
+    public string Username { get; set; } = string.Empty;
+
+    public string Password { get; set; } = string.Empty;
+
+    public string Folder { get; set; } = "INBOX";
+
+    public string ProcessedFolder { get; set; } = "Processed";
+
+    /// <summary>How often to look for new mail when the server cannot IDLE.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public int EffectivePort => Port != 0 ? Port : UseSsl ? 993 : 143;
+
+    internal IEnumerable<ValidationResult> Check()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            yield return new ValidationResult("Channels:Email:Imap:Host is required when Channels:Email:Address is set.", [nameof(Host)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(Folder) || string.IsNullOrWhiteSpace(ProcessedFolder) || string.Equals(Folder, ProcessedFolder, StringComparison.OrdinalIgnoreCase))
+        {
+            yield return new ValidationResult("Channels:Email:Imap:Folder and ProcessedFolder must be set and differ.", [nameof(ProcessedFolder)]);
+        }
+
+        if (PollInterval < TimeSpan.FromSeconds(1) || PollInterval > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Channels:Email:Imap:PollInterval must be between 1 second and 1 hour.", [nameof(PollInterval)]);
+        }
+    }
+}
+
+public sealed class SmtpOptions
+{
+    public string Host { get; set; } = string.Empty;
+
+    /// <summary>0: 465 with SSL, 587 without.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>TLS from the first byte (465); otherwise STARTTLS when the server offers it (587).</summary>
+    public bool UseSsl { get; set; }
+
+    public string Username { get; set; } = string.Empty;
+
+    public string Password { get; set; } = string.Empty;
+
+    public int EffectivePort => Port != 0 ? Port : UseSsl ? 465 : 587;
+
+    internal IEnumerable<ValidationResult> Check()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            yield return new ValidationResult("Channels:Email:Smtp:Host is required when Channels:Email:Address is set.", [nameof(Host)]);
+        }
+    }
+}
