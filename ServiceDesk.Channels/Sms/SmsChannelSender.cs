@@ -12,7 +12,8 @@ namespace ServiceDesk.Channels.Sms;
 /// <summary>
 /// Delivers outbox messages as SMS through Twilio. The StatusCallback URL carries the outbox delivery
 /// key, so Twilio's callbacks find the message even when the answer to the send never arrived; a retry
-/// whose earlier attempt Twilio reported that way is recorded as sent instead of being sent again.
+/// whose earlier attempt Twilio reported that way is recorded as sent instead of being sent again. Only a
+/// failure to connect is retried; a timeout or a connection lost after the request went out is Unconfirmed.
 /// </summary>
 public sealed partial class SmsChannelSender(
     TwilioClient twilio,
@@ -54,6 +55,12 @@ public sealed partial class SmsChannelSender(
         catch (TwilioApiException e)
         {
             return await FailureAsync(message, e, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Twilio may have created the message before the answer was lost: Unconfirmed unless the connection never
+            // opened. Its status callback names the delivery key, which confirms an Unconfirmed message later.
+            return TransportFailure.ToResult(e);
         }
     }
 
