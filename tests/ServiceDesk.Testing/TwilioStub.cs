@@ -130,18 +130,6 @@ public sealed class TwilioStub : IAsyncDisposable
 /// <summary>One request the stub received: when, for which account, the Authorization header and the form fields.</summary>
 public sealed record StubRequest(DateTimeOffset At, string AccountSid, string Authorization, IReadOnlyDictionary<string, string> Form);
 
-/// <summary>How the stub misbehaves after it has read (and recorded) a request.</summary>
-public enum StubFault
-{
-    None,
-
-    /// <summary>Never answers: the client's timeout fires after Twilio had the request.</summary>
-    NoAnswer,
-
-    /// <summary>Starts the answer, then drops the connection halfway through it.</summary>
-    ResetMidResponse,
-}
-
 public sealed record StubResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers, StubFault Fault = StubFault.None)
 {
     /// <summary>Takes the message and never answers.</summary>

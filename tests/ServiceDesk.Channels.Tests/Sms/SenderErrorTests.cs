@@ -185,7 +185,7 @@ public class SenderErrorTests
     [MemberData(nameof(Providers))]
     public async Task A_refused_connection_sent_nothing_and_is_retried(DatabaseProvider provider)
     {
-        await using var desk = await SmsDesk.CreateAsync(provider, new Uri($"http://127.0.0.1:{ClosedPort()}/"));
+        await using var desk = await SmsDesk.CreateAsync(provider, new Uri($"http://127.0.0.1:{LoopbackPorts.Unused()}/"));
         await desk.ReceiveAsync("+34600111222");
 
         var first = Assert.Single(await desk.DeliverScheduledAsync());
@@ -211,12 +211,5 @@ public class SenderErrorTests
         var request = Assert.Single(stub.Requests);
         Assert.Equal(SmsDesk.AccountSid, request.AccountSid);
         Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{SmsDesk.AccountSid}:{SmsDesk.AuthToken}")), request.Authorization);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
