@@ -104,7 +104,7 @@ public static partial class TwilioWebhooks
             return null;
         }
 
-        if (!validator.IsValid(request, form))
+        if (!await validator.IsValidAsync(request, form, cancellationToken))
         {
             LogForged(logger, request.Path);
             http.Response.StatusCode = StatusCodes.Status403Forbidden;

@@ -19,7 +19,9 @@ public sealed partial class SmsChannelSender(
     TwilioClient twilio,
     ServiceDeskDbContext db,
     SmsConsent consent,
+    TwilioPublicBase publicBase,
     IOptions<TwilioOptions> options,
+    IOptions<SmsOptions> sms,
     ILogger<SmsChannelSender> logger) : IChannelSender
 {
     /// <summary>The StatusCallback path, relative to the public base URL.</summary>
@@ -43,10 +45,10 @@ public sealed partial class SmsChannelSender(
 
         var request = new TwilioNewMessage(
             To: message.Recipient,
-            Body: SmsText.Compose(message.Body, message.Language, message.TicketNumber),
+            Body: SmsText.Compose(message.Body, message.Language, message.TicketNumber, sms.Value.MaxSegments),
             From: SmsReplyHandle.FromJson(message.ReplyHandle)?.DeskNumber ?? _options.FromNumber,
             MessagingServiceSid: string.IsNullOrWhiteSpace(_options.MessagingServiceSid) ? null : _options.MessagingServiceSid,
-            StatusCallback: StatusCallbackFor(message.DeliveryKey));
+            StatusCallback: await StatusCallbackForAsync(message, cancellationToken));
         try
         {
             var created = await twilio.CreateMessageAsync(request, cancellationToken);
@@ -86,10 +88,19 @@ public sealed partial class SmsChannelSender(
         return DeliveryResult.Permanent(e.Message);
     }
 
-    private string? StatusCallbackFor(Guid deliveryKey) =>
-        string.IsNullOrWhiteSpace(_options.PublicBaseUrl)
-            ? null
-            : $"{_options.PublicBaseUrl.TrimEnd('/')}{StatusPath}?{DeliveryKeyParameter}={deliveryKey:N}";
+    private async Task<string?> StatusCallbackForAsync(OutboundMessage message, CancellationToken cancellationToken)
+    {
+        if (await publicBase.GetAsync(cancellationToken) is not { } baseUrl)
+        {
+            LogNoStatusCallback(message.MessageId);
+            return null;
+        }
+
+        return $"{baseUrl}{StatusPath}?{DeliveryKeyParameter}={message.DeliveryKey:N}";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS message {MessageId} goes without a StatusCallback, so its delivery will not be tracked: Channels:Sms:Twilio:PublicBaseUrl is empty and no signed Twilio webhook has arrived yet")]
+    private partial void LogNoStatusCallback(long messageId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SMS message {MessageId} already reached Twilio as {Sid}; not sent again")]
     private partial void LogAlreadySent(long messageId, string sid);

@@ -52,6 +52,7 @@ internal sealed class SmsDesk : IAsyncDisposable
                 services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
                 services.AddSingleton(new HttpClient(http) { Timeout = timeout ?? TimeSpan.FromSeconds(30) });
                 services.AddScoped<TwilioClient>();
+                services.AddSingleton<TwilioPublicBase>();
                 services.AddScoped<IChannelSender, SmsChannelSender>();
             },
             new Dictionary<string, string?> { ["Desk:DefaultLanguage"] = "en" });
