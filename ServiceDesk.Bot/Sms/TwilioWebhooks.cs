@@ -70,7 +70,7 @@ public static partial class TwilioWebhooks
         int? code = int.TryParse(form["ErrorCode"], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed != 0 ? parsed : null;
         var error = state == DeliveryState.Failed ? $"Twilio {status}{(code is null ? string.Empty : $" (error {code})")}" : null;
         Guid? key = Guid.TryParseExact(http.Request.Query[SmsChannelSender.DeliveryKeyParameter].ToString(), "N", out var k) ? k : null;
-        await tracking.ReportAsync(Channel.Sms, sid, key, state, error, cancellationToken);
+        await tracking.ReportAsync(Channel.Sms, sid, key, state, error, recipientUnreachable: state == DeliveryState.Failed && TwilioErrors.MeansUnreachable(code), cancellationToken);
         if (code == TwilioErrors.UnsubscribedRecipient && form["To"].ToString() is { Length: > 0 } to)
         {
             await consent.OptOutAsync(to, $"Twilio {code}", cancellationToken);
