@@ -14,6 +14,10 @@ public static class SmsChannelSetup
             .Bind(configuration.GetSection(TwilioOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<SmsOptions>()
+            .Bind(configuration.GetSection(SmsOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         if (!IsEnabled(configuration))
         {
             return services;
@@ -23,6 +27,7 @@ public static class SmsChannelSetup
         services.AddScoped<IChannelSender, SmsChannelSender>();
         services.AddScoped<SmsConversation>();
         services.AddSingleton<TwilioRequestValidator>();
+        services.AddSingleton<TwilioPublicBase>();
         return services;
     }
 

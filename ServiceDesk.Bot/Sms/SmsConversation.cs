@@ -18,6 +18,7 @@ public sealed partial class SmsConversation(
     SmsConsent consent,
     ServiceDeskDbContext db,
     IOptions<DeskOptions> desk,
+    IOptions<SmsOptions> options,
     ILogger<SmsConversation> logger)
 {
     public async Task<byte[]> HandleAsync(TwilioInboundSms sms, CancellationToken cancellationToken)
@@ -54,10 +55,10 @@ public sealed partial class SmsConversation(
         }
 
         // A first-time sender's contact got the language guessed from the same locale (see IntakeService).
-        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), sender.Language, result.TicketNumber)));
+        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), sender.Language, result.TicketNumber, options.Value.MaxSegments)));
     }
 
-    private byte[] Reply(string text, string language) => Twiml.Messages([SmsText.Compose(text, language, ticketNumber: null)]);
+    private byte[] Reply(string text, string language) => Twiml.Messages([SmsText.Compose(text, language, ticketNumber: null, options.Value.MaxSegments)]);
 
     private InboundMessage ToInbound(TwilioInboundSms sms)
     {

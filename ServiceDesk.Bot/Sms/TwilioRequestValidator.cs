@@ -4,10 +4,29 @@ using ServiceDesk.Channels.Sms;
 
 namespace ServiceDesk.Bot.Sms;
 
-/// <summary>Checks that a webhook request was signed by Twilio for the URL Twilio called.</summary>
-public sealed class TwilioRequestValidator(IOptions<TwilioOptions> options)
+/// <summary>
+/// Checks that a webhook request was signed by Twilio for the URL Twilio called. Without a configured
+/// public base URL, the base of a validly signed request is remembered for the StatusCallback.
+/// </summary>
+public sealed class TwilioRequestValidator(IOptions<TwilioOptions> options, TwilioPublicBase publicBase)
 {
     private readonly TwilioOptions _options = options.Value;
+
+    public async Task<bool> IsValidAsync(HttpRequest request, IFormCollection form, CancellationToken cancellationToken)
+    {
+        if (!IsValid(request, form))
+        {
+            return false;
+        }
+
+        if (string.IsNullOrWhiteSpace(_options.PublicBaseUrl))
+        {
+            // Only Twilio could have signed this URL: it is where Twilio reaches the desk.
+            await publicBase.RememberAsync(UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase), cancellationToken);
+        }
+
+        return true;
+    }
 
     public bool IsValid(HttpRequest request, IFormCollection form)
     {

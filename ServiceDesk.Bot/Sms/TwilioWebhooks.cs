@@ -12,6 +12,12 @@ namespace ServiceDesk.Bot.Sms;
 /// </summary>
 public static partial class TwilioWebhooks
 {
+    /// <summary>
+    /// The largest body taken. Twilio's webhooks are a few KB (an MMS with ten media URLs included);
+    /// anything bigger is not Twilio and is refused with 413 before it is parsed or stored.
+    /// </summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
     /// <summary><c>POST /api/sms/twilio</c>: an incoming SMS/MMS, answered with TwiML.</summary>
     public static async Task<IResult> InboundAsync(HttpContext http, TwilioRequestValidator validator, SmsConversation conversation, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -64,7 +70,7 @@ public static partial class TwilioWebhooks
         int? code = int.TryParse(form["ErrorCode"], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed != 0 ? parsed : null;
         var error = state == DeliveryState.Failed ? $"Twilio {status}{(code is null ? string.Empty : $" (error {code})")}" : null;
         Guid? key = Guid.TryParseExact(http.Request.Query[SmsChannelSender.DeliveryKeyParameter].ToString(), "N", out var k) ? k : null;
-        await tracking.ReportAsync(Channel.Sms, sid, key, state, error, cancellationToken);
+        await tracking.ReportAsync(Channel.Sms, sid, key, state, error, recipientUnreachable: state == DeliveryState.Failed && TwilioErrors.MeansUnreachable(code), cancellationToken);
         if (code == TwilioErrors.UnsubscribedRecipient && form["To"].ToString() is { Length: > 0 } to)
         {
             await consent.OptOutAsync(to, $"Twilio {code}", cancellationToken);
@@ -77,12 +83,17 @@ public static partial class TwilioWebhooks
     private static async Task<IFormCollection?> ReadSignedFormAsync(HttpContext http, TwilioRequestValidator validator, ILogger logger, CancellationToken cancellationToken)
     {
         var request = http.Request;
+        if (await ReadCappedBodyAsync(request, cancellationToken) is not { } body)
+        {
+            LogTooLarge(logger, request.Path, request.ContentLength);
+            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return null;
+        }
+
         if (!request.HasFormContentType)
         {
             // Twilio signs JSON bodies another way; the desk only takes forms, but a forged request still gets 403.
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-            var signed = validator.IsValidJson(request, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            var signed = validator.IsValidJson(request, body);
             http.Response.StatusCode = signed ? StatusCodes.Status415UnsupportedMediaType : StatusCodes.Status403Forbidden;
             if (!signed)
             {
@@ -95,6 +106,7 @@ public static partial class TwilioWebhooks
         IFormCollection form;
         try
         {
+            request.Body = new MemoryStream(body, writable: false);
             form = await request.ReadFormAsync(cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
@@ -104,7 +116,7 @@ public static partial class TwilioWebhooks
             return null;
         }
 
-        if (!validator.IsValid(request, form))
+        if (!await validator.IsValidAsync(request, form, cancellationToken))
         {
             LogForged(logger, request.Path);
             http.Response.StatusCode = StatusCodes.Status403Forbidden;
@@ -114,8 +126,33 @@ public static partial class TwilioWebhooks
         return form;
     }
 
+    /// <summary>The whole body, or null as soon as it proves larger than <see cref="MaxBodyBytes"/> (declared or streamed).</summary>
+    private static async Task<byte[]?> ReadCappedBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     private static IResult Refusal(HttpContext http) => http.Response.StatusCode switch
     {
+        StatusCodes.Status413PayloadTooLarge => Results.Problem($"The body is larger than {MaxBodyBytes / 1024} KB.", statusCode: StatusCodes.Status413PayloadTooLarge),
         StatusCodes.Status403Forbidden => Results.Problem("The request is not signed by Twilio for this URL.", statusCode: StatusCodes.Status403Forbidden),
         StatusCodes.Status415UnsupportedMediaType => Results.Problem("Send the webhook form-encoded.", statusCode: StatusCodes.Status415UnsupportedMediaType),
         _ => Results.Problem("The body is not a well-formed form.", statusCode: StatusCodes.Status400BadRequest),
@@ -123,6 +160,9 @@ public static partial class TwilioWebhooks
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Twilio webhook {Path} refused: missing or invalid X-Twilio-Signature")]
     private static partial void LogForged(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Twilio webhook {Path} refused: the body is larger than the limit (Content-Length {ContentLength})")]
+    private static partial void LogTooLarge(ILogger logger, string path, long? contentLength);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Twilio webhook {Kind} refused as malformed: {Problem}")]
     private static partial void LogMalformed(ILogger logger, string kind, string problem);

@@ -12,13 +12,16 @@ namespace ServiceDesk.Channels.Sms;
 /// <summary>
 /// Delivers outbox messages as SMS through Twilio. The StatusCallback URL carries the outbox delivery
 /// key, so Twilio's callbacks find the message even when the answer to the send never arrived; a retry
-/// whose earlier attempt Twilio reported that way is recorded as sent instead of being sent again.
+/// whose earlier attempt Twilio reported that way is recorded as sent instead of being sent again. Only a
+/// failure to connect is retried; a timeout or a connection lost after the request went out is Unconfirmed.
 /// </summary>
 public sealed partial class SmsChannelSender(
     TwilioClient twilio,
     ServiceDeskDbContext db,
     SmsConsent consent,
+    TwilioPublicBase publicBase,
     IOptions<TwilioOptions> options,
+    IOptions<SmsOptions> sms,
     ILogger<SmsChannelSender> logger) : IChannelSender
 {
     /// <summary>The StatusCallback path, relative to the public base URL.</summary>
@@ -42,10 +45,10 @@ public sealed partial class SmsChannelSender(
 
         var request = new TwilioNewMessage(
             To: message.Recipient,
-            Body: SmsText.Compose(message.Body, message.Language, message.TicketNumber),
+            Body: SmsText.Compose(message.Body, message.Language, message.TicketNumber, sms.Value.MaxSegments),
             From: SmsReplyHandle.FromJson(message.ReplyHandle)?.DeskNumber ?? _options.FromNumber,
             MessagingServiceSid: string.IsNullOrWhiteSpace(_options.MessagingServiceSid) ? null : _options.MessagingServiceSid,
-            StatusCallback: StatusCallbackFor(message.DeliveryKey));
+            StatusCallback: await StatusCallbackForAsync(message, cancellationToken));
         try
         {
             var created = await twilio.CreateMessageAsync(request, cancellationToken);
@@ -54,6 +57,12 @@ public sealed partial class SmsChannelSender(
         catch (TwilioApiException e)
         {
             return await FailureAsync(message, e, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Twilio may have created the message before the answer was lost: Unconfirmed unless the connection never
+            // opened. Its status callback names the delivery key, which confirms an Unconfirmed message later.
+            return TransportFailure.ToResult(e);
         }
     }
 
@@ -79,10 +88,19 @@ public sealed partial class SmsChannelSender(
         return DeliveryResult.Permanent(e.Message);
     }
 
-    private string? StatusCallbackFor(Guid deliveryKey) =>
-        string.IsNullOrWhiteSpace(_options.PublicBaseUrl)
-            ? null
-            : $"{_options.PublicBaseUrl.TrimEnd('/')}{StatusPath}?{DeliveryKeyParameter}={deliveryKey:N}";
+    private async Task<string?> StatusCallbackForAsync(OutboundMessage message, CancellationToken cancellationToken)
+    {
+        if (await publicBase.GetAsync(cancellationToken) is not { } baseUrl)
+        {
+            LogNoStatusCallback(message.MessageId);
+            return null;
+        }
+
+        return $"{baseUrl}{StatusPath}?{DeliveryKeyParameter}={message.DeliveryKey:N}";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMS message {MessageId} goes without a StatusCallback, so its delivery will not be tracked: Channels:Sms:Twilio:PublicBaseUrl is empty and no signed Twilio webhook has arrived yet")]
+    private partial void LogNoStatusCallback(long messageId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SMS message {MessageId} already reached Twilio as {Sid}; not sent again")]
     private partial void LogAlreadySent(long messageId, string sid);

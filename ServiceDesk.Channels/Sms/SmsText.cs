@@ -7,7 +7,7 @@ namespace ServiceDesk.Channels.Sms;
 /// </summary>
 public static class SmsText
 {
-    /// <summary>Three segments: up to 459 GSM characters (201 in UCS-2).</summary>
+    /// <summary>The default of <c>Channels:Sms:MaxSegments</c>: three segments, up to 459 GSM characters (201 in UCS-2).</summary>
     public const int MaxSegments = 3;
 
     /// <param name="ticketNumber">Named in the hint when the text has to be shortened; null for a generic hint.</param>

@@ -14,8 +14,18 @@ public static class TwilioErrors
     /// <summary>The To number cannot receive SMS (a landline).</summary>
     public const int NotMobileNumber = 21614;
 
-    /// <summary>The address itself is dead: stop using it, record it on the contact and the ticket.</summary>
-    public static bool MeansUnreachable(int? code) => code is InvalidToNumber or NotMobileNumber;
+    /// <summary>A status callback's failure: the carrier does not know the handset (not in service).</summary>
+    public const int UnknownDestination = 30005;
+
+    /// <summary>A status callback's failure: a landline, or a carrier that cannot take SMS.</summary>
+    public const int LandlineOrUnreachableCarrier = 30006;
+
+    /// <summary>
+    /// The address itself is dead: stop using it, record it on the contact and the ticket. Refused at send
+    /// (21211, 21614) or reported by the carrier afterwards (30005, 30006). Not 30003 (handset off or out of
+    /// coverage): that one passes.
+    /// </summary>
+    public static bool MeansUnreachable(int? code) => code is InvalidToNumber or NotMobileNumber or UnknownDestination or LandlineOrUnreachableCarrier;
 
     /// <summary>A MessageStatus of a status callback as the desk's delivery state; null for statuses that say nothing about delivery.</summary>
     public static DeliveryState? StateOf(string? messageStatus) => messageStatus?.Trim().ToLowerInvariant() switch

@@ -71,7 +71,7 @@ public sealed partial class BotConnectorClient(
         {
             using var request = new HttpRequestMessage(method, url) { Content = new ByteArrayContent(payload) };
             request.Content.Headers.ContentType = Json;
-            if (await tokens.GetTokenAsync(cancellationToken) is { } token)
+            if (await TokenAsync(cancellationToken) is { } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
@@ -106,6 +106,19 @@ public sealed partial class BotConnectorClient(
             LogRetry((int)response.StatusCode, method.Method, url.AbsolutePath, delay, attempt);
             await Task.Delay(delay, time, cancellationToken);
             waited += delay;
+        }
+    }
+
+    private async Task<string?> TokenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await tokens.GetTokenAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Set apart from failures of the call itself: without a token nothing went to the Connector.
+            throw new ConnectorTokenException(e);
         }
     }
 
@@ -222,6 +235,10 @@ public sealed class ConnectorException(HttpStatusCode status, string? errorCode,
         return null;
     }
 }
+
+/// <summary>The bot's token could not be obtained, so nothing was sent to the Connector.</summary>
+public sealed class ConnectorTokenException(Exception inner)
+    : HttpRequestException($"No Bot Connector token: {inner.Message}", inner);
 
 /// <summary>The serviceUrl never arrived on an authenticated activity and is not allow-listed: no token goes there.</summary>
 public sealed class UntrustedServiceUrlException(string serviceUrl)

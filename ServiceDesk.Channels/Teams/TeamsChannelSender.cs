@@ -6,7 +6,8 @@ namespace ServiceDesk.Channels.Teams;
 
 /// <summary>
 /// Delivers the desk's notifications in Teams (and any Bot Framework channel) as proactive messages
-/// through the conversation reference stored when the user last wrote.
+/// through the conversation reference stored when the user last wrote. A timeout or a connection lost
+/// after the activity went out is Unconfirmed (Teams has no delivery key to de-duplicate a resend).
 /// </summary>
 public sealed partial class TeamsChannelSender(BotConnectorClient connector, ILogger<TeamsChannelSender> logger) : IChannelSender
 {
@@ -42,6 +43,15 @@ public sealed partial class TeamsChannelSender(BotConnectorClient connector, ILo
         {
             LogUntrusted(message.TicketNumber, e.ServiceUrl);
             return DeliveryResult.Permanent(e.Message);
+        }
+        catch (ConnectorTokenException e)
+        {
+            return DeliveryResult.Transient(e.Message);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The Connector may have posted the activity before the answer was lost: only a connection that never opened is retried.
+            return TransportFailure.ToResult(e);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Core.Tickets;
@@ -28,12 +29,27 @@ public sealed partial class DeliveryTracking(
     };
 
     /// <param name="deliveryKey">The outbox row's key, when the channel echoes it (it lets an unconfirmed send be confirmed).</param>
+    public Task<DeliveryReportOutcome> ReportAsync(
+        Channel channel,
+        string externalId,
+        Guid? deliveryKey,
+        DeliveryState state,
+        string? error,
+        CancellationToken cancellationToken) =>
+        ReportAsync(channel, externalId, deliveryKey, state, error, recipientUnreachable: false, cancellationToken);
+
+    /// <param name="deliveryKey">The outbox row's key, when the channel echoes it (it lets an unconfirmed send be confirmed).</param>
+    /// <param name="recipientUnreachable">
+    /// A failure that says the address itself is dead (an unknown or landline number): the identity is marked
+    /// unreachable and the ticket records it, as when the send itself is refused that way.
+    /// </param>
     public async Task<DeliveryReportOutcome> ReportAsync(
         Channel channel,
         string externalId,
         Guid? deliveryKey,
         DeliveryState state,
         string? error,
+        bool recipientUnreachable,
         CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(externalId);
@@ -79,6 +95,10 @@ public sealed partial class DeliveryTracking(
                 {
                     message.DeliveryError = error;
                     ticket?.Record(TicketEventKind.DeliveryFailed, "system", now, $"{channel}: {error}");
+                    if (recipientUnreachable && message.Recipient is { } recipient)
+                    {
+                        await MarkUnreachableAsync(ticket, channel, recipient, error, now, ct);
+                    }
                 }
                 else
                 {
@@ -97,6 +117,24 @@ public sealed partial class DeliveryTracking(
 
         return outcome;
     }
+
+    private async Task MarkUnreachableAsync(Ticket? ticket, Channel channel, string recipient, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var address = ContactIdentity.Normalize(channel, recipient);
+        var identity = await db.ContactIdentities.SingleOrDefaultAsync(i => i.Channel == channel && i.Address == address, cancellationToken);
+        if (identity is null || identity.Unreachable)
+        {
+            return;
+        }
+
+        identity.Unreachable = true;
+        identity.UnreachableReason = reason;
+        ticket?.Record(TicketEventKind.ContactUnreachable, "system", now, $"{channel} {recipient}");
+        LogUnreachable(channel, recipient, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} address {Address} marked unreachable from a delivery report: {Reason}")]
+    private partial void LogUnreachable(Channel channel, string address, string? reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delivery report for unknown {Channel} message {ExternalId} ignored")]
     private partial void LogUnknown(Channel channel, string externalId);

@@ -9,7 +9,9 @@ public interface IChannelSender
 
     /// <summary>
     /// Sends one message. Return <see cref="DeliveryResult.Transient"/> only when the message certainly
-    /// did not go out (a refused connection, a 429 or 5xx answer): it will be sent again.
+    /// did not go out (a refused connection, a 429 or 5xx answer): it will be sent again. When it may have
+    /// gone out (a timeout or a dropped connection after the request reached the peer) return
+    /// <see cref="DeliveryResult.Unconfirmed"/>: it is not sent again (<see cref="TransportFailure"/> tells the two apart).
     /// </summary>
     Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken);
 }
@@ -33,6 +35,9 @@ public enum DeliveryOutcome
     Sent,
     Transient,
     Permanent,
+
+    /// <summary>It may or may not have reached the recipient: never sent again automatically.</summary>
+    Unconfirmed,
 }
 
 public sealed record DeliveryResult(DeliveryOutcome Outcome, string? ExternalId, string? Error, TimeSpan? RetryAfter, bool RecipientUnreachable)
@@ -43,6 +48,9 @@ public sealed record DeliveryResult(DeliveryOutcome Outcome, string? ExternalId,
 
     /// <param name="recipientUnreachable">The address itself is dead (bounced, blocked, opted out): stop using it.</param>
     public static DeliveryResult Permanent(string error, bool recipientUnreachable = false) => new(DeliveryOutcome.Permanent, null, error, null, recipientUnreachable);
+
+    /// <summary>The attempt failed after the peer may have taken the message (a timeout waiting for the answer, a connection reset mid-response).</summary>
+    public static DeliveryResult Unconfirmed(string error) => new(DeliveryOutcome.Unconfirmed, null, error, null, false);
 }
 
 /// <summary>Hands an outbox row to the background job system; the host implements it with Hangfire.</summary>

@@ -15,7 +15,8 @@ namespace ServiceDesk.Core.Outbox;
 /// The claim is committed before the channel is called. A job that finds a row already claimed
 /// by an attempt that died (claim older than <see cref="OutboxOptions.ClaimTimeout"/>) cannot know
 /// whether the message went out, so it marks it Unconfirmed for an agent to check instead of
-/// sending it a second time. Failures the channel reports as certain (refused, 429, 5xx) are retried.
+/// sending it a second time; so does a channel that failed after the message may have reached its server
+/// (<see cref="DeliveryOutcome.Unconfirmed"/>). Failures the channel reports as certain (refused, 429, 5xx) are retried.
 /// </remarks>
 public sealed partial class OutboxDispatcher(
     ServiceDeskDbContext db,
@@ -128,9 +129,12 @@ public sealed partial class OutboxDispatcher(
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return DeliveryResult.Transient(e.Message);
+            // Channels classify their own failures; one that escapes is retried only if it certainly sent nothing.
+            return TransportFailure.ToResult(e);
         }
     }
+
+    private const string Interrupted = "The delivery was interrupted; it may or may not have reached the recipient.";
 
     /// <summary>Writes the outcome; a null result means the attempt died mid-send.</summary>
     private async Task RecordAsync(long outboxId, DeliveryResult? result, CancellationToken cancellationToken)
@@ -144,21 +148,16 @@ public sealed partial class OutboxDispatcher(
                 var row = await db.Outbox.Include(o => o.Message).SingleAsync(o => o.Id == outboxId, ct);
                 var message = row.Message;
                 var ticket = message.TicketId is { } ticketId ? await db.Tickets.SingleAsync(t => t.Id == ticketId, ct) : null;
-                switch (result)
+                var outcome = result ?? DeliveryResult.Unconfirmed(Interrupted);
+                switch (outcome)
                 {
-                    case null:
-                        row.State = OutboxState.Unconfirmed;
-                        row.LastError = "The delivery was interrupted; it may or may not have reached the recipient.";
-                        message.DeliveryState = DeliveryState.Unconfirmed;
-                        message.DeliveryError = row.LastError;
-                        ticket?.Record(TicketEventKind.DeliveryUnconfirmed, "system", now, $"message {message.Id}");
-                        LogUnconfirmed(outboxId, message.Channel);
-                        break;
+                    // The channel's delivery report overtook the unanswered send (the key found the message): it went out.
+                    case { Outcome: DeliveryOutcome.Unconfirmed } when message.ExternalId is not null:
                     case { Outcome: DeliveryOutcome.Sent }:
                         row.State = OutboxState.Sent;
                         row.SentAt = now;
                         row.LastError = null;
-                        message.ExternalId = result.ExternalId ?? message.ExternalId;
+                        message.ExternalId = outcome.ExternalId ?? message.ExternalId;
 
                         // A delivery report may have overtaken this answer (Twilio's callback): never step back.
                         if (DeliveryTracking.Rank(message.DeliveryState) < DeliveryTracking.Rank(DeliveryState.Sent))
@@ -167,26 +166,34 @@ public sealed partial class OutboxDispatcher(
                         }
 
                         break;
+                    case { Outcome: DeliveryOutcome.Unconfirmed }:
+                        row.State = OutboxState.Unconfirmed;
+                        row.LastError = outcome.Error;
+                        message.DeliveryState = DeliveryState.Unconfirmed;
+                        message.DeliveryError = outcome.Error;
+                        ticket?.Record(TicketEventKind.DeliveryUnconfirmed, "system", now, $"message {message.Id}: {outcome.Error}");
+                        LogUnconfirmed(outboxId, message.Channel, outcome.Error);
+                        break;
                     case { Outcome: DeliveryOutcome.Transient } when row.Attempts < _options.MaxAttempts:
-                        var delay = result.RetryAfter ?? _options.RetryDelay(row.Attempts);
+                        var delay = outcome.RetryAfter ?? _options.RetryDelay(row.Attempts);
                         row.State = OutboxState.Pending;
                         row.NextAttemptAt = now + delay;
-                        row.LastError = result.Error;
+                        row.LastError = outcome.Error;
                         retryAt = row.NextAttemptAt;
-                        LogRetry(outboxId, message.Channel, row.Attempts, delay, result.Error);
+                        LogRetry(outboxId, message.Channel, row.Attempts, delay, outcome.Error);
                         break;
                     default:
                         row.State = OutboxState.Failed;
-                        row.LastError = result.Error;
+                        row.LastError = outcome.Error;
                         message.DeliveryState = DeliveryState.Failed;
-                        message.DeliveryError = result.Error;
-                        ticket?.Record(TicketEventKind.DeliveryFailed, "system", now, $"{message.Channel}: {result.Error}");
-                        if (result.RecipientUnreachable && ticket is not null)
+                        message.DeliveryError = outcome.Error;
+                        ticket?.Record(TicketEventKind.DeliveryFailed, "system", now, $"{message.Channel}: {outcome.Error}");
+                        if (outcome.RecipientUnreachable && ticket is not null)
                         {
-                            await MarkUnreachableAsync(ticket, message, result.Error, now, ct);
+                            await MarkUnreachableAsync(ticket, message, outcome.Error, now, ct);
                         }
 
-                        LogFailed(outboxId, message.Channel, result.Error);
+                        LogFailed(outboxId, message.Channel, outcome.Error);
                         break;
                 }
 
@@ -218,8 +225,8 @@ public sealed partial class OutboxDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} no longer exists")]
     private partial void LogMissing(long outboxId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} on {Channel} was interrupted mid-send; marked unconfirmed, not resent")]
-    private partial void LogUnconfirmed(long outboxId, Channel channel);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} on {Channel} may or may not have gone out; marked unconfirmed, not resent: {Error}")]
+    private partial void LogUnconfirmed(long outboxId, Channel channel, string? error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox row {OutboxId} on {Channel}: attempt {Attempts} failed, retrying in {Delay}: {Error}")]
     private partial void LogRetry(long outboxId, Channel channel, int attempts, TimeSpan delay, string? error);

@@ -12,6 +12,7 @@ using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Problems;
 using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Tickets;
+using ServiceDesk.Core.Webhooks;
 
 namespace ServiceDesk.Core.Persistence;
 
@@ -54,6 +55,8 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public DbSet<SourceCheckpoint> SourceCheckpoints => Set<SourceCheckpoint>();
 
     public DbSet<AttachmentContent> Attachments => Set<AttachmentContent>();
+
+    public DbSet<ObservedBaseUrl> ObservedBaseUrls => Set<ObservedBaseUrl>();
 
     public abstract DatabaseProvider Provider { get; }
 
@@ -162,6 +165,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         var trustedUrl = modelBuilder.Entity<TrustedServiceUrl>();
         trustedUrl.Property(u => u.Url).HasMaxLength(512);
         trustedUrl.HasIndex(u => new { u.Channel, u.Url }).IsUnique();
+
+        var observedBaseUrl = modelBuilder.Entity<ObservedBaseUrl>();
+        observedBaseUrl.HasKey(u => u.Channel);
+        observedBaseUrl.Property(u => u.Url).HasMaxLength(512);
 
         modelBuilder.ApplyConfiguration(new KnowledgeArticleConfiguration());
         modelBuilder.ApplyConfiguration(new SatisfactionResponseConfiguration());

@@ -110,6 +110,26 @@ public class DeliveryTrackingTests
         Assert.Equal(ReportingWhileSendingSender.Sid, message.ExternalId);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_keyed_report_that_arrives_before_an_unanswered_send_fails_makes_it_sent(DatabaseProvider provider)
+    {
+        // Twilio's callback names the delivery key while the answer to the send is lost (a timeout).
+        var sender = new ReportingWhileSendingSender { Answer = DeliveryResult.Unconfirmed("timed out") };
+        await using var desk = await TestDesk.CreateAsync(provider, s => s.AddSingleton<IChannelSender>(sender));
+        sender.Desk = desk;
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await desk.InScopeAsync(sp => sp.GetRequiredService<OutboxDispatcher>().DeliverAsync(outboxId, CancellationToken.None));
+
+        var row = await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId));
+        Assert.Equal(OutboxState.Sent, row.State);
+        Assert.Equal(DeliveryState.Delivered, row.Message.DeliveryState);
+        Assert.Equal(ReportingWhileSendingSender.Sid, row.Message.ExternalId);
+        Assert.Empty(desk.Scheduler.Drain());
+    }
+
     private static async Task<(long OutboxId, string Sid)> SendOneAsync(TestDesk desk)
     {
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
@@ -135,11 +155,14 @@ public class DeliveryTrackingTests
 
         public Channel Channel => Channel.Sms;
 
+        /// <summary>What the send itself answers once the report is in.</summary>
+        public DeliveryResult Answer { get; init; } = DeliveryResult.Sent(Sid);
+
         public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
         {
             await Desk.InScopeAsync(sp => sp.GetRequiredService<DeliveryTracking>()
                 .ReportAsync(Channel.Sms, Sid, message.DeliveryKey, DeliveryState.Delivered, null, cancellationToken));
-            return DeliveryResult.Sent(Sid);
+            return Answer;
         }
     }
 }

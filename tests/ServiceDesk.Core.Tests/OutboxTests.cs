@@ -75,6 +75,77 @@ public class OutboxTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_send_that_may_have_gone_out_is_unconfirmed_on_the_ticket_and_never_sent_again(DatabaseProvider provider)
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        await using var desk = await TestDesk.CreateAsync(provider, s => s.AddSingleton<IChannelSender>(sms));
+        sms.Script(DeliveryResult.Unconfirmed("timed out waiting for the answer"));
+        var intake = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await DeliverAsync(desk, outboxId);
+
+        Assert.Empty(desk.Scheduler.Drain());
+        desk.Time.Advance(TimeSpan.FromHours(1));
+        await DeliverAsync(desk, outboxId);
+        await desk.InScopeAsync(sp => sp.GetRequiredService<OutboxRecovery>().RequeueAsync(CancellationToken.None));
+        Assert.Empty(desk.Scheduler.Drain());
+        Assert.Single(sms.Sent);
+        var row = await LoadAsync(desk, outboxId);
+        Assert.Equal(OutboxState.Unconfirmed, row.State);
+        Assert.Equal(DeliveryState.Unconfirmed, row.Message.DeliveryState);
+        Assert.Equal("timed out waiting for the answer", row.Message.DeliveryError);
+        var unconfirmed = await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().TicketEvents
+            .Where(e => e.TicketId == intake.TicketId && e.Kind == TicketEventKind.DeliveryUnconfirmed).Select(e => e.Detail).ToListAsync());
+        Assert.Equal([$"message {row.MessageId}: timed out waiting for the answer"], unconfirmed);
+    }
+
+    public static TheoryData<string, DeliveryOutcome> EscapedFailures => new()
+    {
+        { "refused", DeliveryOutcome.Transient },
+        { "unresolvable", DeliveryOutcome.Transient },
+        { "tls", DeliveryOutcome.Transient },
+        { "timeout", DeliveryOutcome.Unconfirmed },
+        { "reset", DeliveryOutcome.Unconfirmed },
+        { "response-ended", DeliveryOutcome.Unconfirmed },
+    };
+
+    [Theory]
+    [MemberData(nameof(EscapedFailures))]
+    public async Task A_failure_that_escapes_a_channel_is_retried_only_when_nothing_can_have_gone_out(string failure, DeliveryOutcome expected)
+    {
+        var sender = new ThrowingSender(failure switch
+        {
+            "refused" => new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused)),
+            "unresolvable" => new HttpRequestException(HttpRequestError.NameResolutionError, "Name or service not known"),
+            "tls" => new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established"),
+            "timeout" => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 30 seconds elapsing.", new TimeoutException("The operation was canceled.")),
+            "reset" => new HttpRequestException(HttpRequestError.Unknown, "An error occurred while sending the request.", new IOException("Connection reset by peer", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionReset))),
+            _ => new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely."),
+        });
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite, s => s.AddSingleton<IChannelSender>(sender));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        await DeliverAsync(desk, outboxId);
+
+        var row = await LoadAsync(desk, outboxId);
+        var retries = desk.Scheduler.Drain();
+        if (expected == DeliveryOutcome.Transient)
+        {
+            Assert.Equal(OutboxState.Pending, row.State);
+            Assert.Single(retries);
+        }
+        else
+        {
+            Assert.Equal(OutboxState.Unconfirmed, row.State);
+            Assert.Equal(DeliveryState.Unconfirmed, row.Message.DeliveryState);
+            Assert.Empty(retries);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Two_jobs_for_the_same_row_send_it_once(DatabaseProvider provider)
     {
         var sms = new RecordingChannelSender(Channel.Sms);
@@ -188,6 +259,14 @@ public class OutboxTests
 
     private static Task<OutboxMessage> LoadAsync(TestDesk desk, long outboxId) =>
         desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId));
+
+    /// <summary>A channel that lets a transport failure escape, as a sender with a gap in its own handling would.</summary>
+    private sealed class ThrowingSender(Exception failure) : IChannelSender
+    {
+        public Channel Channel => Channel.Sms;
+
+        public Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken) => Task.FromException<DeliveryResult>(failure);
+    }
 
     private sealed class SimulatedCrashException() : Exception("simulated crash");
 

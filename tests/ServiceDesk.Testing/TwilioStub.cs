@@ -95,6 +95,21 @@ public sealed class TwilioStub : IAsyncDisposable
         }
 
         var response = _script.TryDequeue(out var scripted) ? scripted : StubResponse.Created();
+        switch (response.Fault)
+        {
+            case StubFault.NoAnswer:
+                // Keep the request open until the client gives up and closes the connection.
+                await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            case StubFault.ResetMidResponse:
+                http.Response.StatusCode = response.Status;
+                http.Response.ContentLength = 4096;
+                await http.Response.WriteAsync(response.Body[..(response.Body.Length / 2)]);
+                await http.Response.Body.FlushAsync();
+                http.Abort();
+                return;
+        }
+
         http.Response.StatusCode = response.Status;
         http.Response.ContentType = "application/json";
         foreach (var (name, value) in response.Headers)
@@ -115,8 +130,14 @@ public sealed class TwilioStub : IAsyncDisposable
 /// <summary>One request the stub received: when, for which account, the Authorization header and the form fields.</summary>
 public sealed record StubRequest(DateTimeOffset At, string AccountSid, string Authorization, IReadOnlyDictionary<string, string> Form);
 
-public sealed record StubResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers)
+public sealed record StubResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers, StubFault Fault = StubFault.None)
 {
+    /// <summary>Takes the message and never answers.</summary>
+    public static StubResponse NoAnswer() => Created() with { Fault = StubFault.NoAnswer };
+
+    /// <summary>Takes the message, starts the 201 answer and drops the connection in the middle of it.</summary>
+    public static StubResponse ResetMidResponse() => Created() with { Fault = StubFault.ResetMidResponse };
+
     /// <summary>201 with a Message resource and a fresh SID, as Twilio answers a created message.</summary>
     public static StubResponse Created() => new(
         201,

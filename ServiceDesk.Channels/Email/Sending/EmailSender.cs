@@ -12,9 +12,10 @@ namespace ServiceDesk.Channels.Email.Sending;
 
 /// <summary>
 /// The outbox's sender for e-mail: SMTP through MailKit, over a few kept-open connections.
-/// A refused connection, a 4xx answer or a dropped line is transient (the message keeps its Message-ID on
-/// the retry, so a copy that did arrive is recognisable); a 5xx answer is permanent, and a 5xx refusal of the
-/// recipient (other than a 5.7.x policy refusal) marks the address unreachable.
+/// A refused connection, a 4xx answer or a line dropped before the whole message went out is transient; a 5xx
+/// answer is permanent, and a 5xx refusal of the recipient (other than a 5.7.x policy refusal) marks the
+/// address unreachable. A line dropped (or a timeout) once the whole message was transmitted after DATA is
+/// Unconfirmed: the server may already have taken it, and a retry would deliver it twice.
 /// </summary>
 public sealed partial class EmailSender(EmailOptions options, EmailComposer composer, ILogger<EmailSender> logger) : IChannelSender, IAsyncDisposable
 {
@@ -47,10 +48,11 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
 
         await _connections.WaitAsync(cancellationToken);
         SmtpClient? client = null;
+        var data = new DataProgress();
         try
         {
             client = await RentAsync(cancellationToken);
-            await client.SendAsync(mail, cancellationToken);
+            await client.SendAsync(mail, cancellationToken, data);
             _idle.Add((client, DateTime.UtcNow));
             client = null;
             return DeliveryResult.Sent(mail.MessageId);
@@ -72,6 +74,12 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
         }
         catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or SslHandshakeException or TimeoutException)
         {
+            if (data.MayBeComplete)
+            {
+                LogUnconfirmed(message.Recipient, e.Message);
+                return DeliveryResult.Unconfirmed($"SMTP {e.GetType().Name} after the message was transmitted: {e.Message} (it may have been accepted; not sent again)");
+            }
+
             return DeliveryResult.Transient($"SMTP {e.GetType().Name}: {e.Message}");
         }
         finally
@@ -160,9 +168,34 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
         _connections.Dispose();
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP connection to the server lost after the mail to {Recipient} was transmitted, before its answer: {Error}")]
+    private partial void LogUnconfirmed(string recipient, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP refused mail to {Recipient}: {StatusCode} {Reply}")]
     private partial void LogRefused(string recipient, int statusCode, string reply);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SMTP authentication at {Host} failed: {Error}. Check Channels:Email:Smtp:Username/Password")]
     private partial void LogAuthenticationFailed(string host, string error);
+}
+
+/// <summary>
+/// Watches the message data go out. MailKit reports it only once the server took DATA (or for BDAT), so no
+/// report means the server cannot have the message; a message transmitted to its last byte may have been
+/// accepted even if the answer never came. A transfer cut short is never delivered (RFC 5321, 4.1.1.4).
+/// </summary>
+internal sealed class DataProgress : ITransferProgress
+{
+    private long _transferred = -1;
+    private long _total = -1;
+
+    /// <summary>Data went out and, as far as the size is known, all of it.</summary>
+    public bool MayBeComplete => _transferred >= 0 && (_total < 0 || _transferred >= _total);
+
+    public void Report(long bytesTransferred, long totalSize)
+    {
+        _transferred = bytesTransferred;
+        _total = totalSize;
+    }
+
+    public void Report(long bytesTransferred) => _transferred = bytesTransferred;
 }

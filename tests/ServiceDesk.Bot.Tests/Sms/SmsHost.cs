@@ -28,15 +28,22 @@ internal sealed class SmsHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<SmsHost> StartAsync(DatabaseProvider provider, string? publicBase = PublicBase)
+    /// <param name="connectionString">Another host's database, to run a second instance beside it; a fresh one when null.</param>
+    /// <param name="settings">More settings for the host, applied before it starts.</param>
+    public static async Task<SmsHost> StartAsync(DatabaseProvider provider, string? publicBase = PublicBase, string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var twilio = await TwilioStub.StartAsync();
-        var factory = (await DeskFactory.CreateAsync(provider, withChannels: false))
+        var factory = (await DeskFactory.CreateAsync(provider, connectionString, withChannels: false))
             .With("Channels:Sms:Twilio:AccountSid", AccountSid)
             .With("Channels:Sms:Twilio:AuthToken", AuthToken)
             .With("Channels:Sms:Twilio:FromNumber", DeskNumber)
             .With("Channels:Sms:Twilio:ApiBaseUrl", twilio.BaseUrl.ToString())
             .With("Channels:Sms:Twilio:PublicBaseUrl", publicBase);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            factory.With(key, value);
+        }
+
         return new SmsHost(factory, twilio);
     }
 

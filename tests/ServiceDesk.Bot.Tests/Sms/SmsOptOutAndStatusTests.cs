@@ -108,6 +108,39 @@ public class SmsOptOutAndStatusTests
         Assert.True(await host.QueryAsync(db => db.Contacts.Select(c => c.SmsOptedOut).SingleAsync()));
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite, "30005")]
+    [InlineData(DatabaseProvider.PostgreSql, "30006")]
+    public async Task An_unknown_or_landline_destination_marks_the_phone_unreachable_on_the_contact_and_the_ticket(DatabaseProvider provider, string code)
+    {
+        await using var host = await SmsHost.StartAsync(provider);
+        var api = host.Factory.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/tickets", new { title = "Printer", description = "jam", requester = new { phone = Phone } });
+        var number = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["ticket"]!["number"]!;
+        await host.Twilio.WaitForRequestsAsync(1, TimeSpan.FromSeconds(30));
+        var sid = await WaitForSidAsync(host);
+
+        // A handset that is merely off (30003) may be back tomorrow: that failure does not condemn the number.
+        Assert.Equal(HttpStatusCode.NoContent, (await host.PostSignedAsync(StatusPath, Status(sid, "undelivered", "30003"))).StatusCode);
+        Assert.False(await host.QueryAsync(db => db.ContactIdentities.Select(i => i.Unreachable).SingleAsync()));
+
+        await api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Open" });
+        await host.Twilio.WaitForRequestsAsync(2, TimeSpan.FromSeconds(30));
+        var second = await WaitForSidAsync(host, except: sid);
+        Assert.Equal(HttpStatusCode.NoContent, (await host.PostSignedAsync(StatusPath, Status(second, "undelivered", code))).StatusCode);
+
+        var identity = await host.QueryAsync(db => db.ContactIdentities.AsNoTracking().SingleAsync());
+        Assert.True(identity.Unreachable);
+        Assert.Contains(code, identity.UnreachableReason);
+        var events = (await api.GetFromJsonAsync<JsonObject>($"/api/tickets/{number}"))!["events"]!.AsArray().Select(e => (string)e!["kind"]!).ToList();
+        Assert.Contains("ContactUnreachable", events);
+
+        // The number is not texted again.
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Pending" })).StatusCode);
+        await WaitForEventCountAsync(api, number, "DeliveryFailed", events.Count(e => e == "DeliveryFailed") + 1);
+        Assert.Equal(2, host.Twilio.Requests.Count);
+    }
+
     private static List<KeyValuePair<string, string>> Status(string sid, string status, string? errorCode = null)
     {
         var fields = new List<KeyValuePair<string, string>>
@@ -124,12 +157,12 @@ public class SmsOptOutAndStatusTests
     }
 
     /// <summary>The SID the outbox recorded once the job finished with Twilio's answer.</summary>
-    private static async Task<string> WaitForSidAsync(SmsHost host)
+    private static async Task<string> WaitForSidAsync(SmsHost host, string? except = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var sid = await host.QueryAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Outbound && m.ExternalId != null).Select(m => m.ExternalId).FirstOrDefaultAsync());
+            var sid = await host.QueryAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Outbound && m.ExternalId != null && m.ExternalId != except).Select(m => m.ExternalId).FirstOrDefaultAsync());
             if (sid is not null)
             {
                 return sid;
@@ -139,5 +172,22 @@ public class SmsOptOutAndStatusTests
         }
 
         throw new TimeoutException("The outbox never recorded Twilio's message SID.");
+    }
+
+    private static async Task WaitForEventCountAsync(HttpClient api, string number, string kind, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var events = (await api.GetFromJsonAsync<JsonObject>($"/api/tickets/{number}"))!["events"]!.AsArray();
+            if (events.Count(e => (string)e!["kind"]! == kind) >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"Ticket {number} never had {count} {kind} events.");
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Bot.Sms;
 using ServiceDesk.Channels.Sms;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Messages;
@@ -211,6 +212,37 @@ public class SmsWebhookTests
         [.. File.ReadAllText(SharedFiles.Path("fixtures", "twilio", name)).Trim().Split('&')
             .Select(p => p.Split('=', 2))
             .Select(p => new KeyValuePair<string, string>(WebUtility.UrlDecode(p[0]), WebUtility.UrlDecode(p[1])))];
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_body_over_64_KB_is_refused_with_413_and_stores_nothing(DatabaseProvider provider)
+    {
+        await using var host = await SmsHost.StartAsync(provider);
+        var huge = SmsHost.Sms("+34600111222", "report " + new string('x', TwilioWebhooks.MaxBodyBytes));
+
+        // Declared by Content-Length, and streamed without one (chunked): both stop at the limit, signature or not.
+        var declared = await host.PostSignedAsync(Path, huge);
+        var chunked = new HttpRequestMessage(HttpMethod.Post, Path)
+        {
+            Content = new StreamContent(new MemoryStream(await new FormUrlEncodedContent(huge).ReadAsByteArrayAsync())),
+        };
+        chunked.Content.Headers.ContentType = new("application/x-www-form-urlencoded");
+        chunked.Headers.TransferEncodingChunked = true;
+        chunked.Headers.Add(TwilioSignature.HeaderName, TwilioSignature.Compute(SmsHost.AuthToken, host.UrlFor(Path), huge));
+        var streamed = await host.Client.SendAsync(chunked);
+        var status = await host.PostSignedAsync(Path + "/status", [new("MessageSid", SmsHost.NewSid()), new("MessageStatus", "delivered"), new("Padding", new string('y', 70 * 1024))]);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status.StatusCode);
+        Assert.Equal(0, await host.CountMessagesAsync());
+        Assert.Equal(0, await host.QueryAsync(db => db.Contacts.CountAsync()));
+
+        // Just under the limit is an ordinary webhook.
+        var fits = SmsHost.Sms("+34600111222", "report " + new string('x', TwilioWebhooks.MaxBodyBytes - 1024));
+        await host.TwimlAsync(await host.PostSignedAsync(Path, fits));
+        Assert.Equal(1, await host.CountMessagesAsync());
+    }
 
     private static string RandomValue(Random random)
     {

@@ -82,7 +82,7 @@ public sealed class EmailSenderTests
         var desk = await server.CreateMailboxAsync("desk", "desk.test");
         var requester = await server.CreateMailboxAsync("eva");
         var options = EmailServices.For(server, desk);
-        options.Smtp.Port = ClosedPort();
+        options.Smtp.Port = LoopbackPorts.Unused();
         await using var nobodyListening = Sender(options);
         options = EmailServices.For(server, desk);
         options.Smtp.Password = "wrong";
@@ -95,6 +95,26 @@ public sealed class EmailSenderTests
         Assert.Equal(DeliveryOutcome.Transient, unauthenticated.Outcome);
         Assert.Contains("authentication", unauthenticated.Error, StringComparison.OrdinalIgnoreCase);
         Assert.Empty(await server.ReadAsync(requester));
+    }
+
+    [Theory]
+    [InlineData(SmtpFault.DropAtRecipient, DeliveryOutcome.Transient, 0)]
+    [InlineData(SmtpFault.RefuseAfterData, DeliveryOutcome.Transient, 1)]
+    [InlineData(SmtpFault.DropAfterData, DeliveryOutcome.Unconfirmed, 1)]
+    public async Task Only_a_line_lost_after_the_whole_message_went_out_leaves_it_unconfirmed(SmtpFault fault, DeliveryOutcome expected, int messagesRead)
+    {
+        await using var smtp = new ScriptedSmtpServer(fault);
+        await using var sender = Sender(new EmailOptions
+        {
+            Address = "desk@desk.test",
+            Imap = new ImapOptions { Host = "127.0.0.1" },
+            Smtp = new SmtpOptions { Host = "127.0.0.1", Port = smtp.Port, UseSsl = false },
+        });
+
+        var result = await sender.SendAsync(Outbound("ana@example.test", MessageKind.AgentReply, "en", null, []), CancellationToken.None);
+
+        Assert.Equal(expected, result.Outcome);
+        Assert.Equal(messagesRead, smtp.MessagesRead);
     }
 
     [Fact]
@@ -128,12 +148,5 @@ public sealed class EmailSenderTests
             ? "Hola Ana, Hemos recibido tu solicitud y abierto el ticket SD-42."
             : "Eva (Service Desk) on ticket SD-42:\n\nPlease restart the printer.";
         return new OutboundMessage(Guid.NewGuid(), messageId, 42, "SD-42", to, language == "es" ? "Solicitud recibida: Impresora" : "Update on your request: Printer", body, kind, language, thread?.ToJson(), threadIds);
-    }
-
-    private static int ClosedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

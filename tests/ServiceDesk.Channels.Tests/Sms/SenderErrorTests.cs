@@ -141,6 +141,64 @@ public class SenderErrorTests
         Assert.Single(stub.Requests);
     }
 
+    public static TheoryData<DatabaseProvider, StubFault> LostAnswers => new()
+    {
+        { DatabaseProvider.Sqlite, StubFault.NoAnswer },
+        { DatabaseProvider.PostgreSql, StubFault.NoAnswer },
+        { DatabaseProvider.Sqlite, StubFault.ResetMidResponse },
+        { DatabaseProvider.PostgreSql, StubFault.ResetMidResponse },
+    };
+
+    [Theory]
+    [MemberData(nameof(LostAnswers))]
+    public async Task A_send_whose_answer_is_lost_is_unconfirmed_not_resent_and_confirmed_by_the_callback(DatabaseProvider provider, StubFault fault)
+    {
+        await using var stub = await TwilioStub.StartAsync();
+        await using var desk = await SmsDesk.CreateAsync(provider, stub.BaseUrl, timeout: TimeSpan.FromSeconds(2));
+        stub.Script(fault == StubFault.NoAnswer ? StubResponse.NoAnswer() : StubResponse.ResetMidResponse());
+        var intake = await desk.ReceiveAsync("+34600111222");
+
+        var first = Assert.Single(await desk.DeliverScheduledAsync());
+
+        // Twilio had the request: sending it again could text the person twice.
+        Assert.Empty(desk.Desk.Scheduler.Drain());
+        var row = await desk.OutboxAsync(first.OutboxId);
+        Assert.Equal(OutboxState.Unconfirmed, row.State);
+        Assert.Equal(DeliveryState.Unconfirmed, row.Message.DeliveryState);
+        Assert.Contains("may have reached the recipient", row.Message.DeliveryError);
+        var events = await desk.QueryAsync(db => db.TicketEvents.Where(e => e.TicketId == intake.TicketId).Select(e => e.Kind).ToListAsync());
+        Assert.Contains(TicketEventKind.DeliveryUnconfirmed, events);
+        await desk.Desk.InScopeAsync(sp => sp.GetRequiredService<OutboxRecovery>().RequeueAsync(CancellationToken.None));
+        Assert.Empty(desk.Desk.Scheduler.Drain());
+
+        // Twilio's status callback for that message names the delivery key: it did go out.
+        Assert.EndsWith($"key={row.DeliveryKey:N}", Assert.Single(stub.Requests).Form["StatusCallback"]);
+        await desk.Desk.InScopeAsync(sp => sp.GetRequiredService<DeliveryTracking>().ReportAsync(
+            Channel.Sms, "SM00000000000000000000000000000002", row.DeliveryKey, DeliveryState.Delivered, null, CancellationToken.None));
+        var confirmed = await desk.OutboxAsync(first.OutboxId);
+        Assert.Equal(OutboxState.Sent, confirmed.State);
+        Assert.Equal(DeliveryState.Delivered, confirmed.Message.DeliveryState);
+        Assert.Single(stub.Requests);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_refused_connection_sent_nothing_and_is_retried(DatabaseProvider provider)
+    {
+        await using var desk = await SmsDesk.CreateAsync(provider, new Uri($"http://127.0.0.1:{LoopbackPorts.Unused()}/"));
+        await desk.ReceiveAsync("+34600111222");
+
+        var first = Assert.Single(await desk.DeliverScheduledAsync());
+
+        var retry = Assert.Single(desk.Desk.Scheduler.Drain());
+        Assert.Equal(first.OutboxId, retry.OutboxId);
+        Assert.Equal(desk.Desk.Time.Now + TimeSpan.FromSeconds(10), retry.NotBefore);
+        var row = await desk.OutboxAsync(first.OutboxId);
+        Assert.Equal(OutboxState.Pending, row.State);
+        Assert.Contains("ConnectionError", row.LastError);
+        Assert.Equal(DeliveryState.Queued, row.Message.DeliveryState);
+    }
+
     [Fact]
     public async Task Credentials_go_as_basic_auth_to_the_account_url()
     {

@@ -32,7 +32,8 @@ internal sealed class SmsDesk : IAsyncDisposable
     /// <summary>Every request the sender made, with the status it got.</summary>
     public RecordingHttpHandler Http { get; }
 
-    public static async Task<SmsDesk> CreateAsync(DatabaseProvider provider, Uri apiBase, Action<TwilioOptions>? configure = null)
+    /// <param name="timeout">The HTTP client's timeout (the host's is 30 s).</param>
+    public static async Task<SmsDesk> CreateAsync(DatabaseProvider provider, Uri apiBase, Action<TwilioOptions>? configure = null, TimeSpan? timeout = null)
     {
         var options = new TwilioOptions
         {
@@ -49,8 +50,9 @@ internal sealed class SmsDesk : IAsyncDisposable
             services =>
             {
                 services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
-                services.AddSingleton(new HttpClient(http));
+                services.AddSingleton(new HttpClient(http) { Timeout = timeout ?? TimeSpan.FromSeconds(30) });
                 services.AddScoped<TwilioClient>();
+                services.AddSingleton<TwilioPublicBase>();
                 services.AddScoped<IChannelSender, SmsChannelSender>();
             },
             new Dictionary<string, string?> { ["Desk:DefaultLanguage"] = "en" });

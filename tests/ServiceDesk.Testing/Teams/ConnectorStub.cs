@@ -57,8 +57,14 @@ public sealed record ConnectorCall(
 }
 
 /// <summary>A scripted answer for the next call: a status, an optional body and Retry-After.</summary>
-public sealed record ScriptedResponse(int Status, string? Body = null, TimeSpan? RetryAfter = null)
+public sealed record ScriptedResponse(int Status, string? Body = null, TimeSpan? RetryAfter = null, StubFault Fault = StubFault.None)
 {
+    /// <summary>Takes the activity and never answers.</summary>
+    public static ScriptedResponse NoAnswer() => new(StatusCodes.Status201Created, Fault: StubFault.NoAnswer);
+
+    /// <summary>Takes the activity, starts the 201 answer and drops the connection in the middle of it.</summary>
+    public static ScriptedResponse ResetMidResponse() => new(StatusCodes.Status201Created, Fault: StubFault.ResetMidResponse);
+
     public static ScriptedResponse TooManyRequests(TimeSpan retryAfter) =>
         new(StatusCodes.Status429TooManyRequests, """{"error":{"code":"TooManyRequests","message":"Too many requests."}}""", retryAfter);
 
@@ -175,6 +181,21 @@ public sealed class ConnectorStub : LoopbackServer
 
         if (_script.TryDequeue(out var scripted))
         {
+            switch (scripted.Fault)
+            {
+                case StubFault.NoAnswer:
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    return Results.Empty;
+                case StubFault.ResetMidResponse:
+                    context.Response.StatusCode = scripted.Status;
+                    context.Response.ContentType = "application/json";
+                    context.Response.ContentLength = 256;
+                    await context.Response.WriteAsync("""{"id":"activ""");
+                    await context.Response.Body.FlushAsync();
+                    context.Abort();
+                    return Results.Empty;
+            }
+
             if (scripted.RetryAfter is { } wait)
             {
                 context.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

@@ -833,6 +833,25 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.ToTable("TicketEvents");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Webhooks.ObservedBaseUrl", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("SeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("ObservedBaseUrls");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Catalogue.Service", b =>
                 {
                     b.HasOne("ServiceDesk.Core.Catalogue.AssignmentGroup", "AssignmentGroup")

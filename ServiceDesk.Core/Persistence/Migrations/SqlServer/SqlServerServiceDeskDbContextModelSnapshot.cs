@@ -833,6 +833,25 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                     b.ToTable("TicketEvents");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Webhooks.ObservedBaseUrl", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<DateTimeOffset>("SeenAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("nvarchar(512)");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("ObservedBaseUrls");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Catalogue.Service", b =>
                 {
                     b.HasOne("ServiceDesk.Core.Catalogue.AssignmentGroup", "AssignmentGroup")

@@ -798,6 +798,25 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.ToTable("TicketEvents");
                 });
 
+            modelBuilder.Entity("ServiceDesk.Core.Webhooks.ObservedBaseUrl", b =>
+                {
+                    b.Property<string>("Channel")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Channel");
+
+                    b.ToTable("ObservedBaseUrls");
+                });
+
             modelBuilder.Entity("ServiceDesk.Core.Catalogue.Service", b =>
                 {
                     b.HasOne("ServiceDesk.Core.Catalogue.AssignmentGroup", "AssignmentGroup")
