@@ -29,6 +29,7 @@ public static class AgentSignIn
         services.AddOptions<AgentsOptions>().Bind(configuration.GetSection(AgentsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(AgentsOptions.SectionName).Get<AgentsOptions>() ?? new AgentsOptions();
         AddDatabase(services, configuration, defaultSqliteFile);
+        services.AddSharedDataProtection();
 
         services.AddIdentity<AgentUser, IdentityRole>(o =>
             {
@@ -98,6 +99,9 @@ public static class AgentSignIn
     {
         await using var scope = services.CreateAsyncScope();
         var provider = scope.ServiceProvider;
+
+        // One instance at a time, or two that start together both create the roles and the admin.
+        await using var turn = await StartupLock.AcquireAsync(provider.GetRequiredService<AgentIdentityDbContext>(), cancellationToken);
         if (provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await provider.GetRequiredService<AgentIdentityDbContext>().Database.MigrateAsync(cancellationToken);
