@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -106,6 +107,10 @@ public static class AgentSignIn
         {
             await provider.GetRequiredService<AgentIdentityDbContext>().Database.MigrateAsync(cancellationToken);
         }
+
+        // The first instance creates the Data Protection key now, in its turn; the others load it in theirs, rather
+        // than each making its own at the first sign-in and not knowing the other's until their key rings refresh.
+        provider.GetRequiredService<IDataProtectionProvider>().CreateProtector("ServiceDesk.Startup").Protect("key ring");
 
         var roles = provider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in AgentRoles.All)
