@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Hangfire;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using ServiceDesk.Bot.AgentConsole;
@@ -46,7 +45,7 @@ var app = builder.Build();
 await DatabaseInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
 await app.Services.InitializeAgentsAsync(app.Lifetime.ApplicationStopping);
 ChannelReport.Log(app.Configuration, app.Logger);
-HangfireSetup.ScheduleRecurringJobs(app.Services.GetRequiredService<IRecurringJobManager>());
+HangfireSetup.ScheduleRecurringJobs(app.Services);
 await using (var scope = app.Services.CreateAsyncScope())
 {
     // In-memory job storage forgets on restart; the outbox does not.

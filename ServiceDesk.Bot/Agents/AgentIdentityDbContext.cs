@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -9,11 +10,14 @@ namespace ServiceDesk.Bot.Agents;
 /// <summary>
 /// Agent accounts (ASP.NET Core Identity) in the desk's own database. A context of its own, in the host,
 /// keeps ASP.NET types out of ServiceDesk.Core; it has its own migrations per provider and its own
-/// history table, so both sets of migrations live side by side in one database.
+/// history table, so both sets of migrations live side by side in one database. It also keeps the
+/// ASP.NET Core Data Protection keys that sign the agents' cookies, so every app instance shares them.
 /// </summary>
-public abstract class AgentIdentityDbContext(DbContextOptions options) : IdentityDbContext<AgentUser>(options)
+public abstract class AgentIdentityDbContext(DbContextOptions options) : IdentityDbContext<AgentUser>(options), IDataProtectionKeyContext
 {
     public const string MigrationsHistoryTable = "__AgentMigrationsHistory";
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract DatabaseProvider Provider { get; }
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -29,6 +30,7 @@ public static class AgentSignIn
         services.AddOptions<AgentsOptions>().Bind(configuration.GetSection(AgentsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(AgentsOptions.SectionName).Get<AgentsOptions>() ?? new AgentsOptions();
         AddDatabase(services, configuration, defaultSqliteFile);
+        services.AddSharedDataProtection();
 
         services.AddIdentity<AgentUser, IdentityRole>(o =>
             {
@@ -98,10 +100,17 @@ public static class AgentSignIn
     {
         await using var scope = services.CreateAsyncScope();
         var provider = scope.ServiceProvider;
+
+        // One instance at a time, or two that start together both create the roles and the admin.
+        await using var turn = await StartupLock.AcquireAsync(provider.GetRequiredService<AgentIdentityDbContext>(), cancellationToken);
         if (provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await provider.GetRequiredService<AgentIdentityDbContext>().Database.MigrateAsync(cancellationToken);
         }
+
+        // The first instance creates the Data Protection key now, in its turn; the others load it in theirs, rather
+        // than each making its own at the first sign-in and not knowing the other's until their key rings refresh.
+        provider.GetRequiredService<IDataProtectionProvider>().CreateProtector("ServiceDesk.Startup").Protect("key ring");
 
         var roles = provider.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in AgentRoles.All)

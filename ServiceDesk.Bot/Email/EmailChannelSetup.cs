@@ -37,7 +37,7 @@ public static class EmailChannelSetup
 
         services.AddScoped<EmailIngestor>();
         services.AddSingleton<MailboxStatus>();
-        services.AddSingleton(new ImapIntakeTimings());
+        services.AddSingleton(sp => ImapIntakeTimings.ForLease(Options(sp).Imap.LeaseDuration));
         services.AddSingleton<ImapIntake>();
         services.AddHostedService<EmailIntakeWorker>();
         services.AddHealthChecks().AddCheck<MailboxHealthCheck>("email", tags: ["ready"]);

@@ -1,5 +1,7 @@
+using System.Globalization;
 using Hangfire;
 using Hangfire.PostgreSql;
+using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
 
@@ -22,7 +24,23 @@ public static class HangfireSetup
             switch (provider)
             {
                 case DatabaseProvider.PostgreSql:
-                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions { SchemaName = "hangfire" });
+                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+                    {
+                        SchemaName = "hangfire",
+
+                        // A job enqueued by any instance wakes the others' workers at once (LISTEN/NOTIFY) instead of at
+                        // their next poll of the queue, 15 s apart by default: an outbox delivery is not left waiting.
+                        EnableLongPolling = true,
+
+                        // Locks are rows here, not sessions: one left by a killed instance blocks the other instances'
+                        // maintenance jobs until it times out (10 minutes by default). Those jobs take seconds.
+                        DistributedLockTimeout = TimeSpan.FromMinutes(1),
+
+                        // A job fetched by an instance that died is handed to another after this (30 minutes by default);
+                        // a live instance keeps extending it for its running jobs.
+                        UseSlidingInvisibilityTimeout = true,
+                        InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                    });
                     break;
                 case DatabaseProvider.SqlServer:
                     config.UseSqlServerStorage(connectionString);
@@ -32,20 +50,38 @@ public static class HangfireSetup
                     break;
             }
         });
+        var sweep = configuration.GetSection(OutboxOptions.SectionName).Get<OutboxOptions>()?.SweepInterval ?? TimeSpan.FromMinutes(1);
         services.AddHangfireServer(o =>
         {
             o.Queues = [OutboxQueue, "default"];
             o.WorkerCount = Math.Max(4, Environment.ProcessorCount * 4);
+
+            // Recurring and delayed jobs are looked at this often (15 s by default): a sweep more frequent than that needs it.
+            o.SchedulePollingInterval = sweep < o.SchedulePollingInterval ? sweep : o.SchedulePollingInterval;
         });
         services.AddSingleton<IOutboxScheduler, HangfireOutboxScheduler>();
         return services;
     }
 
     /// <summary>Periodic work; with several instances Hangfire runs each occurrence once.</summary>
-    public static void ScheduleRecurringJobs(IRecurringJobManager jobs)
+    public static void ScheduleRecurringJobs(IServiceProvider services)
     {
-        jobs.AddOrUpdate<MaintenanceJobs>("outbox-sweep", j => j.RequeueOutboxAsync(CancellationToken.None), Cron.Minutely());
+        var jobs = services.GetRequiredService<IRecurringJobManager>();
+        var sweep = services.GetRequiredService<IOptions<OutboxOptions>>().Value.SweepInterval;
+        jobs.AddOrUpdate<MaintenanceJobs>("outbox-sweep", j => j.RequeueOutboxAsync(CancellationToken.None), CronEvery(sweep));
         jobs.AddOrUpdate<MaintenanceJobs>("sla-breaches", j => j.FlagSlaBreachesAsync(CancellationToken.None), Cron.Minutely());
         jobs.AddOrUpdate<MaintenanceJobs>("auto-close", j => j.AutoCloseResolvedAsync(CancellationToken.None), Cron.Hourly());
+    }
+
+    /// <summary>
+    /// A cron schedule for a regular interval (validated by <see cref="OutboxOptions"/>): Hangfire 1.8 accepts
+    /// six-part expressions whose first field is the second.
+    /// </summary>
+    public static string CronEvery(TimeSpan interval)
+    {
+        static string Every(int n) => n == 1 ? "*" : "*/" + n.ToString(CultureInfo.InvariantCulture);
+        return interval < TimeSpan.FromMinutes(1)
+            ? $"{Every(interval.Seconds)} * * * * *"
+            : interval >= TimeSpan.FromHours(1) ? Cron.Hourly() : $"{Every((int)interval.TotalMinutes)} * * * *";
     }
 }

@@ -74,6 +74,12 @@ public sealed class ImapOptions
     /// <summary>How often to look for new mail when the server cannot IDLE.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// With several app instances one reads the mailbox under a lease in the database, renewed every third of
+    /// this; when that instance dies another takes over after at most this long (at once when it stops).
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
+
     public int EffectivePort => Port != 0 ? Port : UseSsl ? 993 : 143;
 
     internal IEnumerable<ValidationResult> Check()
@@ -91,6 +97,11 @@ public sealed class ImapOptions
         if (PollInterval < TimeSpan.FromSeconds(1) || PollInterval > TimeSpan.FromHours(1))
         {
             yield return new ValidationResult("Channels:Email:Imap:PollInterval must be between 1 second and 1 hour.", [nameof(PollInterval)]);
+        }
+
+        if (LeaseDuration < TimeSpan.FromSeconds(3) || LeaseDuration > TimeSpan.FromMinutes(30))
+        {
+            yield return new ValidationResult("Channels:Email:Imap:LeaseDuration must be between 3 seconds and 30 minutes.", [nameof(LeaseDuration)]);
         }
     }
 }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ServiceDesk.Core.Outbox;
 
 /// <summary><c>Outbox:*</c>: delivery retries.</summary>
-public sealed class OutboxOptions
+public sealed class OutboxOptions : IValidatableObject
 {
     public const string SectionName = "Outbox";
 
@@ -18,10 +18,32 @@ public sealed class OutboxOptions
     /// <summary>A claim older than this belongs to a job that died; longer than any channel's request timeout.</summary>
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How often a sweep hands undelivered rows to the job system again and marks claims older than
+    /// <see cref="ClaimTimeout"/> unconfirmed: after an instance dies, the others finish its work within
+    /// about <see cref="ClaimTimeout"/> + this. A whole number of seconds that divides a minute, or of minutes
+    /// that divides an hour, so that it can be a cron schedule.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public TimeSpan RetryDelay(int attempts)
     {
         var factor = Math.Pow(2, Math.Max(0, attempts - 1));
         var delay = TimeSpan.FromTicks((long)Math.Min(FirstRetryDelay.Ticks * factor, MaxRetryDelay.Ticks));
         return delay;
+    }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var sweep = SweepInterval;
+        var regular = sweep.Ticks % TimeSpan.TicksPerSecond == 0 && (sweep < TimeSpan.FromMinutes(1)
+            ? sweep > TimeSpan.Zero && 60 % sweep.Seconds == 0
+            : sweep.Ticks % TimeSpan.TicksPerMinute == 0 && sweep <= TimeSpan.FromHours(1) && 60 % (int)sweep.TotalMinutes == 0);
+        if (!regular)
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:SweepInterval must be a whole number of seconds that divides a minute (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 s) or of minutes that divides an hour (1 … 60 min); it is {sweep}.",
+                [nameof(SweepInterval)]);
+        }
     }
 }

@@ -23,6 +23,7 @@ public static class DatabaseInitializer
             }
         }
 
+        await using var turn = await StartupLock.AcquireAsync(db, cancellationToken);
         if (scope.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await db.Database.MigrateAsync(cancellationToken);

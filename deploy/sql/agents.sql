@@ -191,3 +191,29 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__AgentMigrationsHistory]
+    WHERE [MigrationId] = N'20261124033008_ScaleOut'
+)
+BEGIN
+    CREATE TABLE [DataProtectionKeys] (
+        [Id] int NOT NULL IDENTITY,
+        [FriendlyName] nvarchar(max) NULL,
+        [Xml] nvarchar(max) NULL,
+        CONSTRAINT [PK_DataProtectionKeys] PRIMARY KEY ([Id])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__AgentMigrationsHistory]
+    WHERE [MigrationId] = N'20261124033008_ScaleOut'
+)
+BEGIN
+    INSERT INTO [__AgentMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124033008_ScaleOut', N'10.0.14');
+END;
+
+COMMIT;
+GO
+

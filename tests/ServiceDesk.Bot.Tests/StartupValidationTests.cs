@@ -10,6 +10,8 @@ public class StartupValidationTests
     [InlineData("Desk:DefaultLanguage", "fr", "Desk:DefaultLanguage must be 'es' or 'en'.")]
     [InlineData("Desk:TicketPrefix", "S D", "Desk:TicketPrefix must be 1-10 letters or digits")]
     [InlineData("Sla:BusinessHours:TimeZone", "Mars/Olympus", "Sla:BusinessHours:TimeZone 'Mars/Olympus' is not a known time zone.")]
+    [InlineData("Outbox:SweepInterval", "00:00:07", "Outbox:SweepInterval must be a whole number of seconds that divides a minute")]
+    [InlineData("Outbox:SweepInterval", "00:01:30", "Outbox:SweepInterval must be a whole number of seconds that divides a minute")]
     public async Task Invalid_options_stop_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         await using var factory = (await DeskFactory.CreateAsync(DatabaseProvider.Sqlite)).With(key, value);

@@ -23,6 +23,7 @@ public sealed class TwilioStub : IAsyncDisposable
     private readonly List<StubRequest> _requests = [];
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
     private readonly Lock _lock = new();
+    private TaskCompletionSource? _held;
 
     private TwilioStub(WebApplication app) => _app = app;
 
@@ -77,6 +78,21 @@ public sealed class TwilioStub : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Leaves every request that arrives from now on unanswered (it is recorded at once) until the returned handle
+    /// is disposed: a Twilio slow to answer, so that a test can stop a sender in the middle of its request.
+    /// </summary>
+    public IDisposable Hold()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _held, gate);
+        return new Release(() =>
+        {
+            Interlocked.CompareExchange(ref _held, null, gate);
+            gate.TrySetResult();
+        });
+    }
+
     private async Task HandleAsync(HttpContext http, string accountSid)
     {
         var form = await http.Request.ReadFormAsync();
@@ -91,6 +107,18 @@ public sealed class TwilioStub : IAsyncDisposable
             foreach (var waiter in _waiters.Where(w => _requests.Count >= w.Count))
             {
                 waiter.Signal.TrySetResult();
+            }
+        }
+
+        if (Volatile.Read(ref _held) is { } held)
+        {
+            try
+            {
+                await held.Task.WaitAsync(http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the sender went away meanwhile
             }
         }
 
@@ -122,8 +150,14 @@ public sealed class TwilioStub : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _held?.TrySetResult();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        public void Dispose() => release();
     }
 }
 

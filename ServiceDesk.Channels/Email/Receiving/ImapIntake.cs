@@ -37,6 +37,9 @@ public sealed record ImapIntakeTimings
 
     /// <summary>Mails taken in at the same time (one at a time per thread, so a reply never overtakes its original).</summary>
     public int Workers { get; init; } = 8;
+
+    /// <summary>The timings for a lease of the given length (<c>Channels:Email:Imap:LeaseDuration</c>): renewed every third, watched every quarter.</summary>
+    public static ImapIntakeTimings ForLease(TimeSpan lease) => new() { Lease = lease, RenewEvery = lease / 3, StandbyCheck = lease / 4 };
 }
 
 /// <summary>
