@@ -9,7 +9,17 @@ public enum MailKind
     /// <summary>List or distribution mail (List-Id, Precedence: list): taken in, never answered automatically.</summary>
     Bulk,
 
-    /// <summary>An automatic answer (Auto-Submitted, Precedence: bulk/junk, X-Autoreply, empty Return-Path…): recorded, never answered.</summary>
+    /// <summary>
+    /// A program's mail of its own (a monitoring alert, a report: Auto-Submitted, Precedence: bulk/junk,
+    /// X-Auto-Response-Suppress, empty Return-Path) that refers to none of the desk's mail: taken in like
+    /// <see cref="Bulk"/>, never answered automatically.
+    /// </summary>
+    Automatic,
+
+    /// <summary>
+    /// An automatic answer to the desk's mail (Auto-Submitted: auto-replied, X-Autoreply, or machine mail that refers
+    /// to one of the desk's Message-IDs or ticket tags): recorded on its ticket, never answered.
+    /// </summary>
     AutoReply,
 
     /// <summary>A delivery failure report (RFC 3464, or from MAILER-DAEMON/postmaster).</summary>
@@ -17,6 +27,12 @@ public enum MailKind
 
     /// <summary>The desk's own mail come back (from its own address, or one of its Message-IDs): ignored.</summary>
     Own,
+}
+
+public static class MailKinds
+{
+    /// <summary>Mail that becomes (or adds to) a ticket as a request, rather than being recorded as a machine's answer.</summary>
+    public static bool OpensTickets(this MailKind kind) => kind is MailKind.Personal or MailKind.Bulk or MailKind.Automatic;
 }
 
 /// <summary>A file that came with a message; <see cref="Content"/> is null when it was over the size limit.</summary>

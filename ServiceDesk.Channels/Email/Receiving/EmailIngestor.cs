@@ -70,7 +70,7 @@ public sealed partial class EmailIngestor(
             BouncedAddresses = parsed.BouncedAddresses,
         };
 
-        if (parsed.Kind is MailKind.Personal or MailKind.Bulk)
+        if (parsed.Kind.OpensTickets())
         {
             inbound = inbound with
             {
