@@ -25,8 +25,8 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
         // A program's mail has no quote or signature to cut, and a line such as "Thanks" must not cut its report short.
         var text = kind is MailKind.Personal or MailKind.Bulk && !isForward ? ReplyTrimmer.Trim(fullText) : fullText.Trim();
 
-        var ticketId = threadKeys.Select(ids.TicketIdIn).FirstOrDefault(t => t is not null)
-            ?? report.OriginalMessageIds.Select(ids.TicketIdIn).FirstOrDefault(t => t is not null);
+        var ours = threadKeys.Concat(report.OriginalMessageIds).Where(ids.IsOurs).Distinct(StringComparer.Ordinal).ToList();
+        var ticketId = ours.Select(ids.TicketIdIn).FirstOrDefault(t => t is not null);
 
         return new ParsedEmail
         {
@@ -40,6 +40,7 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
             Date = message.Date == DateTimeOffset.MinValue ? null : message.Date,
             ThreadKeys = threadKeys,
             TicketId = ticketId,
+            OurMessageIds = ours,
             IsForward = isForward,
             ThreadIndex = message.Headers["Thread-Index"]?.Trim(),
             Language = message.Headers[HeaderId.ContentLanguage]?.Split(',')[0].Trim(),

@@ -63,8 +63,14 @@ public sealed record ParsedEmail
     /// <summary>In-Reply-To first, then References, newest first.</summary>
     public IReadOnlyList<string> ThreadKeys { get; init; } = [];
 
-    /// <summary>The ticket named by one of our Message-IDs this mail answers (or, for a bounce, the one that bounced).</summary>
+    /// <summary>
+    /// The ticket named by one of our Message-IDs this mail answers (or, for a bounce, the one that bounced).
+    /// A claim: it counts only once <see cref="Receiving.SentMail"/> finds one of <see cref="OurMessageIds"/>.
+    /// </summary>
     public long? TicketId { get; init; }
+
+    /// <summary>The Message-IDs in the desk's form that the mail refers to (thread headers, a bounce's original).</summary>
+    public IReadOnlyList<string> OurMessageIds { get; init; } = [];
 
     /// <summary>A forward (<c>Fwd:</c>, <c>RV:</c>…): a new request even when it quotes a ticket.</summary>
     public bool IsForward { get; init; }

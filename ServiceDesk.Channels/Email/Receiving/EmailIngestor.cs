@@ -29,6 +29,7 @@ public sealed partial class EmailIngestor(
     EmailParser parser,
     IntakeService intake,
     AttachmentStore attachments,
+    SentMail sentMail,
     ServiceDeskDbContext db,
     IOptions<EmailOptions> options,
     IOptions<DeskOptions> desk,
@@ -50,6 +51,14 @@ public sealed partial class EmailIngestor(
             return IngestOutcome.Unusable;
         }
 
+        // A ticket number in a Message-ID is only a claim: it counts when the desk really sent that mail, otherwise
+        // the subject tag and sender rules of the intake decide, as for any other mail.
+        var ticketId = parsed.TicketId is null ? null : await sentMail.TicketOfAsync(parsed.OurMessageIds, cancellationToken);
+        if (parsed.TicketId is { } claimed && ticketId is null)
+        {
+            LogUnprovenThread(parsed.ExternalId, claimed);
+        }
+
         var inbound = new InboundMessage
         {
             Channel = Channel.Email,
@@ -60,7 +69,7 @@ public sealed partial class EmailIngestor(
             Text = parsed.Text,
             ReceivedAt = receivedAt,
             ThreadKeys = parsed.ThreadKeys,
-            TicketId = parsed.TicketId,
+            TicketId = ticketId,
             Kind = parsed.Kind switch
             {
                 MailKind.AutoReply => MessageKind.AutoReply,
@@ -148,6 +157,9 @@ public sealed partial class EmailIngestor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mail {MessageId} is the desk's own ({Reason}); ignored")]
     private partial void LogOwn(string messageId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mail {MessageId} names ticket {TicketId} in its thread headers, but the desk sent no such mail; threaded by subject and sender instead")]
+    private partial void LogUnprovenThread(string messageId, long ticketId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mail {MessageId} cannot be taken in: {Reason}; left in the inbox, flagged")]
     private partial void LogUnusable(string messageId, string reason);
