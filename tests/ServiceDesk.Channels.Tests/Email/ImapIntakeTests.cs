@@ -220,6 +220,47 @@ public sealed class ImapIntakeTests
         Assert.True(left.Flags!.Value.HasFlag(MessageFlags.Flagged));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_mail_that_fails_three_times_is_set_aside_but_a_busy_database_counts_no_strike(DatabaseProvider provider)
+    {
+        var server = await MailServer.GetAsync();
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+        var failing = new FailingMessageInserts(provider);
+        failing.Fail("Poison", transient: false);
+        failing.Fail("Busy", transient: true, times: 5);
+        await server.AppendAsync(deskAddress, [
+            TestMail.Create(await server.CreateMailboxAsync("poison"), deskAddress, "Poison", "The data of this one is refused."),
+            TestMail.Create(await server.CreateMailboxAsync("busy"), deskAddress, "Busy", "The database is locked five times while this one comes in."),
+        ]);
+        var timings = new ImapIntakeTimings { FirstRetry = TimeSpan.FromMilliseconds(50), MaxRetry = TimeSpan.FromMilliseconds(200), Workers = 1 };
+        await using var desk = await CreateDeskAsync(provider, EmailServices.For(server, deskAddress), timings, configure: failing.AddTo);
+        using var stop = new CancellationTokenSource();
+        var running = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);
+
+        await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress, "Processed") == 1, Patience, () => $"not moved; Busy failed {failing.FailuresOf("Busy")} times");
+        await TestMail.WaitUntilAsync(
+            async () => (await server.ReadAsync(deskAddress)).Count == 1 && await FlaggedAsync(server, deskAddress) == 1,
+            Patience,
+            () => $"Poison not set aside after {failing.FailuresOf("Poison")} failures");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(5, failing.FailuresOf("Busy"));
+        Assert.Equal(3, failing.FailuresOf("Poison"));
+        Assert.Equal("Busy", Assert.Single(await server.ReadAsync(deskAddress, "Processed")).Subject);
+        Assert.Equal("Poison", Assert.Single(await server.ReadAsync(deskAddress)).Subject);
+        Assert.Equal(1, await CountTicketsAsync(desk));
+    }
+
+    private static async Task<int> FlaggedAsync(MailServer server, string address)
+    {
+        using var imap = await server.LoginAsync(address);
+        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var summaries = await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.Flags);
+        return summaries.Count(s => s.Flags!.Value.HasFlag(MessageFlags.Flagged));
+    }
+
     private static (ImapIntake Intake, MailboxStatus Status) Instance(TestDesk desk)
     {
         var status = new MailboxStatus(TimeProvider.System);
@@ -227,10 +268,12 @@ public sealed class ImapIntakeTests
         return (intake, status);
     }
 
-    internal static Task<TestDesk> CreateDeskAsync(DatabaseProvider provider, EmailOptions options, ImapIntakeTimings? timings = null, LogCollector? logs = null) =>
+    internal static Task<TestDesk> CreateDeskAsync(
+        DatabaseProvider provider, EmailOptions options, ImapIntakeTimings? timings = null, LogCollector? logs = null, Action<IServiceCollection>? configure = null) =>
         TestDesk.CreateAsync(provider, services =>
         {
             EmailServices.Add(services, options, timings);
+            configure?.Invoke(services);
 
             // The reader waits in real time (IDLE refresh, polling, backoff).
             services.Replace(ServiceDescriptor.Singleton(TimeProvider.System));
