@@ -170,7 +170,7 @@ public sealed partial class ImapIntake(
     private async Task SessionAsync(CancellationToken cancellationToken)
     {
         using var client = new ImapClient { Timeout = 120_000 };
-        var security = _imap.UseSsl ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
+        var security = options.Value.SecurityFor(_imap.Host, _imap.UseSsl);
         await client.ConnectAsync(_imap.Host, _imap.EffectivePort, security, cancellationToken);
         if (!string.IsNullOrEmpty(_imap.Username))
         {
