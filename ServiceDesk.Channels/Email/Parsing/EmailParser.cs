@@ -46,6 +46,7 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
             Language = message.Headers[HeaderId.ContentLanguage]?.Split(',')[0].Trim(),
             Attachments = kind.OpensTickets() ? AttachmentsOf(message) : [],
             BouncedAddresses = report.FailedRecipients,
+            SoftBouncedAddresses = report.SoftFailedRecipients,
         };
     }
 

@@ -86,6 +86,9 @@ public sealed record ParsedEmail
     /// <summary>For a bounce: the recipients that failed for good.</summary>
     public IReadOnlyList<string> BouncedAddresses { get; init; } = [];
 
+    /// <summary>For a bounce: the recipients that failed for now (4.x.x).</summary>
+    public IReadOnlyList<string> SoftBouncedAddresses { get; init; } = [];
+
     /// <summary>The thread's first message, which names the e-mail conversation.</summary>
     public string ThreadRoot => ThreadKeys.Count > 0 ? ThreadKeys[^1] : ExternalId;
 }

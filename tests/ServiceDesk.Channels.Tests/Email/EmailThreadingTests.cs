@@ -86,6 +86,27 @@ public sealed class EmailThreadingTests
         Assert.Equal(victim, await IngestAsync(desk, tagged));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_note_about_an_attachment_too_large_is_in_the_contacts_language(DatabaseProvider provider)
+    {
+        await using var desk = await EmailServices.CreateDeskAsync(provider, new EmailOptions { Address = EmailServices.FixtureDesk, MaxAttachmentBytes = 16 });
+        var spanish = TestMail.Create("lucia@example.org", EmailServices.FixtureDesk, "La impresora no imprime", "Hola, la impresora de la planta 3 no imprime. Gracias.");
+        spanish.Headers.Add(HeaderId.ContentLanguage, "es");
+        await IngestAsync(desk, spanish);
+
+        // The next mail says nothing of its language; the contact's Spanish decides.
+        var withLog = TestMail.Create("lucia@example.org", EmailServices.FixtureDesk, "log", "trace");
+        var builder = new BodyBuilder { TextBody = "trace" };
+        builder.Attachments.Add("printer.log", new byte[100], ContentType.Parse("text/plain"));
+        withLog.Body = builder.ToMessageBody();
+        var ticket = await IngestAsync(desk, withLog);
+
+        var body = await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Messages.Where(m => m.ExternalId == withLog.MessageId).Select(m => m.Body).SingleAsync());
+        Assert.NotNull(ticket);
+        Assert.Contains("El adjunto «printer.log»", body);
+    }
+
     internal static string Corpus(string name) => Path.Combine(AppContext.BaseDirectory, "Email", "Corpus", name);
 
     /// <summary>
