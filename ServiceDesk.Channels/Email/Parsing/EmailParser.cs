@@ -10,6 +10,11 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
 {
     private const int MaxThreadKeys = 50;
 
+    /// <summary>The most of a mail's text the desk reads; a ticket is for people to read, not a log archive.</summary>
+    internal const int MaxTextChars = 256 * 1024;
+
+    internal const string TruncatedNote = "\n[…]";
+
     /// <summary>"[SD-123]": the tag the desk puts in its subjects.</summary>
     private readonly Regex _ticketTag = new(
         $@"\[{Regex.Escape(ids.TicketPrefix)}-[0-9]{{1,18}}\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
@@ -147,12 +152,46 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
     /// <summary>text/plain when there is one, else the HTML as text.</summary>
     private static string BodyText(MimeMessage message)
     {
+        var parts = message.BodyParts.OfType<TextPart>().Where(p => !p.IsAttachment).ToList();
+        if (parts.Any(p => p.Content?.Stream is { CanSeek: true } content && content.Length > MaxTextChars))
+        {
+            // A 50 MB log pasted into a mail would be a 100 MB string, trimmed, hashed and stored: read the start only.
+            var part = parts.FirstOrDefault(p => p.IsPlain) ?? parts.FirstOrDefault(p => p.IsHtml);
+            var start = part is null ? string.Empty : ReadStart(part);
+            return part is { IsHtml: true } ? HtmlText.ToText(start) : start;
+        }
+
         if (message.TextBody is { } plain && plain.Trim().Length > 0)
         {
             return plain;
         }
 
         return message.HtmlBody is { } html ? HtmlText.ToText(html) : string.Empty;
+    }
+
+    /// <summary>The first <see cref="MaxTextChars"/> characters of a text part, decoded as it streams, with a note when there was more.</summary>
+    private static string ReadStart(TextPart part)
+    {
+        Encoding encoding;
+        try
+        {
+            encoding = part.ContentType.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (NotSupportedException)
+        {
+            encoding = Encoding.UTF8;
+        }
+
+        if (part.Content is null)
+        {
+            return string.Empty;
+        }
+
+        using var reader = new StreamReader(part.Content.Open(), encoding, detectEncodingFromByteOrderMarks: true);
+        var buffer = new char[MaxTextChars];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        var more = reader.Peek() >= 0;
+        return new string(buffer, 0, read) + (more ? TruncatedNote : string.Empty);
     }
 
     /// <summary>The Message-ID; without one, a hash of what identifies the mail, so a re-read maps to the same id.</summary>

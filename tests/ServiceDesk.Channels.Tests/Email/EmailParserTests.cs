@@ -221,6 +221,20 @@ public sealed class EmailParserTests
     }
 
     [Fact]
+    public void A_huge_text_is_read_only_up_to_the_limit_and_says_so()
+    {
+        var line = "2026-11-17 03:14:02 ERROR disk full on /var\n";
+        var message = TestMail.Create("ops@example.org", EmailServices.FixtureDesk, "Log", "x");
+        message.Body = new TextPart("plain") { Text = "See the log below.\n" + string.Concat(Enumerable.Repeat(line, 5 * 1024 * 1024 / line.Length)), ContentTransferEncoding = ContentEncoding.QuotedPrintable };
+
+        var parsed = EmailServices.FixtureParser().Parse(message);
+
+        Assert.StartsWith("See the log below.", parsed.Text);
+        Assert.EndsWith("[…]", parsed.Text);
+        Assert.True(parsed.Text.Length <= EmailParser.MaxTextChars + EmailParser.TruncatedNote.Length, $"{parsed.Text.Length} characters");
+    }
+
+    [Fact]
     public void A_monitoring_alert_is_automatic_mail_of_its_own_and_keeps_its_whole_text()
     {
         var parsed = Own("monitoring-alert.eml");
