@@ -35,6 +35,7 @@ public static class EmailChannelSetup
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EmailSender>(sp, Options(sp)));
         services.AddSingleton<IChannelSender>(sp => sp.GetRequiredService<EmailSender>());
 
+        services.AddScoped<SentMail>();
         services.AddScoped<EmailIngestor>();
         services.AddSingleton<MailboxStatus>();
         services.AddSingleton(sp => ImapIntakeTimings.ForLease(Options(sp).Imap.LeaseDuration));

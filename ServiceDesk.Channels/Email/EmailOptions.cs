@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
+using MailKit.Security;
 using MimeKit;
 
 namespace ServiceDesk.Channels.Email;
@@ -28,7 +30,22 @@ public sealed class EmailOptions : IValidatableObject
     [Range(0, 10_000)]
     public int MaxAcknowledgementsPerSenderPerHour { get; set; } = 5;
 
+    /// <summary>
+    /// Lets the desk talk to a mail server that offers no TLS. Off: without <c>UseSsl</c> a server must offer
+    /// STARTTLS, or the password would cross the network in clear text; a server on this machine (loopback) is exempt.
+    /// </summary>
+    public bool AllowPlaintext { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Address);
+
+    /// <summary>How to secure a connection to <paramref name="host"/>: TLS from the first byte, required STARTTLS, or STARTTLS when offered.</summary>
+    public SecureSocketOptions SecurityFor(string host, bool useSsl) =>
+        useSsl ? SecureSocketOptions.SslOnConnect
+        : AllowPlaintext || IsLoopback(host) ? SecureSocketOptions.StartTlsWhenAvailable
+        : SecureSocketOptions.StartTls;
+
+    private static bool IsLoopback(string host) =>
+        host.Trim().Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host.Trim().Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
 
     /// <summary>The domain our Message-IDs are made in: the desk address's.</summary>
     public string Domain => Address[(Address.LastIndexOf('@') + 1)..].Trim().ToLowerInvariant();
@@ -45,9 +62,30 @@ public sealed class EmailOptions : IValidatableObject
             yield return new ValidationResult($"{SectionName}:Address '{Address}' is not an e-mail address.", [nameof(Address)]);
         }
 
-        foreach (var result in Imap.Check().Concat(Smtp.Check()))
+        foreach (var result in Imap.Check().Concat(Smtp.Check()).Concat(CheckPort("Imap", Imap.Port, Imap.UseSsl, 993, 143)).Concat(CheckPort("Smtp", Smtp.Port, Smtp.UseSsl, 465, 587)))
         {
             yield return result;
+        }
+    }
+
+    /// <summary>
+    /// The nested options' [Range] is not validated by ValidateDataAnnotations, hence by hand; and the well-known
+    /// ports with the wrong <c>UseSsl</c> hang or fail at the first connection, so they are refused at start-up.
+    /// </summary>
+    private static IEnumerable<ValidationResult> CheckPort(string server, int port, bool useSsl, int sslPort, int startTlsPort)
+    {
+        var key = $"{SectionName}:{server}";
+        if (port is < 0 or > 65535)
+        {
+            yield return new ValidationResult($"{key}:Port {port} is not a port (1-65535, or 0 for the default).", ["Port"]);
+        }
+        else if (useSsl && port == startTlsPort)
+        {
+            yield return new ValidationResult($"{key}:Port {port} speaks STARTTLS: set {key}:UseSsl=false (or use port {sslPort}).", ["UseSsl"]);
+        }
+        else if (!useSsl && port == sslPort)
+        {
+            yield return new ValidationResult($"{key}:Port {port} expects TLS from the first byte: set {key}:UseSsl=true (or use port {startTlsPort}).", ["UseSsl"]);
         }
     }
 }
@@ -60,7 +98,7 @@ public sealed class ImapOptions
     [Range(0, 65535)]
     public int Port { get; set; }
 
-    /// <summary>TLS from the first byte (993); otherwise STARTTLS when the server offers it.</summary>
+    /// <summary>TLS from the first byte (993); otherwise STARTTLS, required unless <see cref="EmailOptions.AllowPlaintext"/> or a loopback host.</summary>
     public bool UseSsl { get; set; } = true;
 
     public string Username { get; set; } = string.Empty;
@@ -114,7 +152,7 @@ public sealed class SmtpOptions
     [Range(0, 65535)]
     public int Port { get; set; }
 
-    /// <summary>TLS from the first byte (465); otherwise STARTTLS when the server offers it (587).</summary>
+    /// <summary>TLS from the first byte (465); otherwise STARTTLS (587), required unless <see cref="EmailOptions.AllowPlaintext"/> or a loopback host.</summary>
     public bool UseSsl { get; set; }
 
     public string Username { get; set; } = string.Empty;

@@ -38,6 +38,14 @@ public sealed class ContactIdentity
 
     public string? UnreachableReason { get; set; }
 
+    /// <summary>
+    /// Temporary delivery failures (a full mailbox, a server down: 4.x.x) since the address last proved to work;
+    /// the address counts as unreachable only after <see cref="SoftBouncesBeforeUnreachable"/> of them.
+    /// </summary>
+    public int SoftBounces { get; set; }
+
+    public const int SoftBouncesBeforeUnreachable = 3;
+
     public static string Normalize(Channel channel, string address)
     {
         var trimmed = address.Trim();

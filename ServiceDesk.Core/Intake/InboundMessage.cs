@@ -74,6 +74,12 @@ public sealed record InboundMessage
 
     /// <summary>For a bounce: the addresses that could not be reached; their identities are marked unreachable.</summary>
     public IReadOnlyList<string> BouncedAddresses { get; init; } = [];
+
+    /// <summary>
+    /// For a bounce: the addresses that failed for now (4.x.x, a full mailbox); unreachable only after
+    /// <see cref="ContactIdentity.SoftBouncesBeforeUnreachable"/> such bounces in a row.
+    /// </summary>
+    public IReadOnlyList<string> SoftBouncedAddresses { get; init; } = [];
 }
 
 public enum IntakeOutcome

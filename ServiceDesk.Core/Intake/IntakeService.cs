@@ -133,6 +133,11 @@ public sealed partial class IntakeService(
 
         var now = time.GetUtcNow();
         var contact = await ResolveContactAsync(inbound, now, ct);
+        if (contact.Id != 0)
+        {
+            await MarkReachableAsync(inbound, ct);
+        }
+
         var conversation = await ResolveConversationAsync(inbound, contact, now, ct);
         var actor = $"contact:{contact.Id}";
         if (inbound.RecordOnly)
@@ -274,6 +279,12 @@ public sealed partial class IntakeService(
         var now = time.GetUtcNow();
         var sender = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
         var marked = await MarkBouncedAsync(inbound, now, ct);
+        if (inbound.Kind == MessageKind.AutoReply)
+        {
+            // An out-of-office came back from the address: mail to it is delivered.
+            await MarkReachableAsync(inbound, ct);
+        }
+
         var ticket = await MatchAutomatedAsync(inbound, sender, ct);
         if (ticket is null)
         {
@@ -317,19 +328,61 @@ public sealed partial class IntakeService(
             return marked;
         }
 
-        foreach (var address in inbound.BouncedAddresses.Select(a => ContactIdentity.Normalize(inbound.Channel, a)).Distinct())
+        var hard = inbound.BouncedAddresses.Select(a => ContactIdentity.Normalize(inbound.Channel, a)).ToHashSet();
+        var soft = inbound.SoftBouncedAddresses.Select(a => ContactIdentity.Normalize(inbound.Channel, a)).Where(a => !hard.Contains(a)).ToHashSet();
+        foreach (var address in hard.Concat(soft))
         {
             var identity = await db.ContactIdentities.FirstOrDefaultAsync(i => i.Channel == inbound.Channel && i.Address == address, ct);
-            if (identity is { Unreachable: false })
+            if (identity is not { Unreachable: false })
             {
-                identity.Unreachable = true;
-                identity.UnreachableReason = $"bounced {now:yyyy-MM-dd HH:mm} UTC ({inbound.ExternalId})";
-                marked.Add(identity);
-                LogBounced(inbound.Channel, address);
+                continue;
             }
+
+            // A full mailbox empties again: only repeated temporary failures stop the mail.
+            if (soft.Contains(address) && ++identity.SoftBounces < ContactIdentity.SoftBouncesBeforeUnreachable)
+            {
+                LogSoftBounced(inbound.Channel, address, identity.SoftBounces);
+                continue;
+            }
+
+            identity.Unreachable = true;
+            identity.UnreachableReason = soft.Contains(address)
+                ? $"bounced {identity.SoftBounces} times for now, last {now:yyyy-MM-dd HH:mm} UTC ({inbound.ExternalId})"
+                : $"bounced {now:yyyy-MM-dd HH:mm} UTC ({inbound.ExternalId})";
+            marked.Add(identity);
+            LogBounced(inbound.Channel, address);
         }
 
         return marked;
+    }
+
+    /// <summary>
+    /// Mail from an address (the person writing again, their out-of-office) proves mail to it is delivered: a bounce
+    /// from the past, or temporary failures, no longer stop the desk's answers. E-mail only: on the chat channels
+    /// "unreachable" means other things (a blocked bot, a number that cannot take texts) that writing need not undo.
+    /// </summary>
+    private async Task MarkReachableAsync(InboundMessage inbound, CancellationToken ct)
+    {
+        if (inbound.Channel != Channel.Email)
+        {
+            return;
+        }
+
+        var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
+        var identity = await db.ContactIdentities.FirstOrDefaultAsync(i => i.Channel == inbound.Channel && i.Address == address && (i.Unreachable || i.SoftBounces > 0), ct);
+        if (identity is null)
+        {
+            return;
+        }
+
+        if (identity.Unreachable)
+        {
+            LogReachableAgain(inbound.Channel, address, identity.UnreachableReason);
+        }
+
+        identity.Unreachable = false;
+        identity.UnreachableReason = null;
+        identity.SoftBounces = 0;
     }
 
     private async Task<Ticket?> MatchAutomatedAsync(InboundMessage inbound, Contact? sender, CancellationToken ct)
@@ -527,6 +580,12 @@ public sealed partial class IntakeService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Channel} address {Address} bounced; marked unreachable")]
     private partial void LogBounced(Channel channel, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} address {Address} failed for now ({Count} in a row); still reachable")]
+    private partial void LogSoftBounced(Channel channel, string address, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Channel} address {Address} works again (was: {Reason})")]
+    private partial void LogReachableAgain(Channel channel, string address, string? reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redelivery of {Channel} message {ExternalId} ignored (already on {TicketNumber})")]
     private partial void LogDuplicate(Channel channel, string externalId, string ticketNumber);

@@ -186,6 +186,7 @@ internal static class EmailBenchmark
                 services.AddSingleton(sp => new EmailParser(options.Address, sp.GetRequiredService<MessageIds>(), options.MaxAttachmentBytes));
                 services.AddSingleton(sp => new EmailComposer(new MailboxAddress("Service Desk", options.Address), "Service Desk", sp.GetRequiredService<MessageIds>(), TimeProvider.System));
                 services.AddSingleton<IChannelSender>(sp => ActivatorUtilities.CreateInstance<EmailSender>(sp, options));
+                services.AddScoped<SentMail>();
                 services.AddScoped<EmailIngestor>();
                 services.AddSingleton<MailboxStatus>();
                 services.AddSingleton(new ImapIntakeTimings());

@@ -229,6 +229,9 @@ public sealed class MailServer
         return File.Exists(path) ? string.Join('\n', File.ReadLines(path).TakeLast(lines)) : "(no log)";
     }
 
+    /// <summary>Drops every IMAP connection of the mailbox, as a server restart or a network cut would.</summary>
+    public Task KickAsync(string mailbox) => RunAsync("/usr/bin/doveadm", ["-c", Path.Combine(_root, "dovecot.conf"), "kick", mailbox]);
+
     /// <summary>Stops both servers and removes their files; called at process exit too.</summary>
     public void Stop()
     {

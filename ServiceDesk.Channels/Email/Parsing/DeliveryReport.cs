@@ -3,13 +3,16 @@ using MimeKit;
 namespace ServiceDesk.Channels.Email.Parsing;
 
 /// <summary>The parts of an RFC 3464 delivery status notification the desk acts on.</summary>
-public sealed record DeliveryReport(IReadOnlyList<string> FailedRecipients, IReadOnlyList<string> OriginalMessageIds)
+/// <param name="FailedRecipients">Recipients that failed for good (5.x.x).</param>
+/// <param name="SoftFailedRecipients">Recipients the server gave up on for now (4.x.x: a full mailbox, a server away).</param>
+public sealed record DeliveryReport(IReadOnlyList<string> FailedRecipients, IReadOnlyList<string> SoftFailedRecipients, IReadOnlyList<string> OriginalMessageIds)
 {
-    public static readonly DeliveryReport Empty = new([], []);
+    public static readonly DeliveryReport Empty = new([], [], []);
 
     public static DeliveryReport Read(MimeMessage message)
     {
         var failed = new List<string>();
+        var soft = new List<string>();
         var originals = new List<string>();
         foreach (var part in message.BodyParts)
         {
@@ -21,14 +24,14 @@ public sealed record DeliveryReport(IReadOnlyList<string> FailedRecipients, IRea
                     {
                         var action = group["Action"]?.Trim();
                         var code = group["Status"]?.Trim() ?? string.Empty;
-                        if (!string.Equals(action, "failed", StringComparison.OrdinalIgnoreCase) || code.StartsWith('4'))
+                        if (!string.Equals(action, "failed", StringComparison.OrdinalIgnoreCase))
                         {
-                            continue; // delayed or relayed: not a dead address
+                            continue; // delayed, relayed or delivered: not a failed address
                         }
 
                         if (AddressOf(group["Final-Recipient"] ?? group["Original-Recipient"]) is { } address)
                         {
-                            failed.Add(address);
+                            (code.StartsWith('4') ? soft : failed).Add(address);
                         }
                     }
 
@@ -40,7 +43,10 @@ public sealed record DeliveryReport(IReadOnlyList<string> FailedRecipients, IRea
             }
         }
 
-        return new DeliveryReport(failed.Distinct(StringComparer.OrdinalIgnoreCase).ToList(), originals.Where(o => !string.IsNullOrEmpty(o)).ToList());
+        return new DeliveryReport(
+            failed.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+            soft.Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+            originals.Where(o => !string.IsNullOrEmpty(o)).ToList());
     }
 
     /// <summary>"rfc822; nobody@example.org" → "nobody@example.org".</summary>

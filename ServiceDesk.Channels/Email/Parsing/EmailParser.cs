@@ -10,19 +10,28 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
 {
     private const int MaxThreadKeys = 50;
 
+    /// <summary>The most of a mail's text the desk reads; a ticket is for people to read, not a log archive.</summary>
+    internal const int MaxTextChars = 256 * 1024;
+
+    internal const string TruncatedNote = "\n[…]";
+
+    /// <summary>"[SD-123]": the tag the desk puts in its subjects.</summary>
+    private readonly Regex _ticketTag = new(
+        $@"\[{Regex.Escape(ids.TicketPrefix)}-[0-9]{{1,18}}\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
 
     public ParsedEmail Parse(MimeMessage message)
     {
         var from = message.From.Mailboxes.FirstOrDefault() ?? message.Sender ?? message.ReplyTo.Mailboxes.FirstOrDefault();
         var threadKeys = ThreadKeysOf(message);
-        var (kind, reason) = Classify(message, from);
+        var (kind, reason) = Classify(message, from, threadKeys);
         var report = kind == MailKind.Bounce ? DeliveryReport.Read(message) : DeliveryReport.Empty;
         var fullText = BodyText(message);
         var isForward = IsForwardSubject(message.Subject);
+        // A program's mail has no quote or signature to cut, and a line such as "Thanks" must not cut its report short.
         var text = kind is MailKind.Personal or MailKind.Bulk && !isForward ? ReplyTrimmer.Trim(fullText) : fullText.Trim();
 
-        var ticketId = threadKeys.Select(ids.TicketIdIn).FirstOrDefault(t => t is not null)
-            ?? report.OriginalMessageIds.Select(ids.TicketIdIn).FirstOrDefault(t => t is not null);
+        var ours = threadKeys.Concat(report.OriginalMessageIds).Where(ids.IsOurs).Distinct(StringComparer.Ordinal).ToList();
+        var ticketId = ours.Select(ids.TicketIdIn).FirstOrDefault(t => t is not null);
 
         return new ParsedEmail
         {
@@ -36,16 +45,18 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
             Date = message.Date == DateTimeOffset.MinValue ? null : message.Date,
             ThreadKeys = threadKeys,
             TicketId = ticketId,
+            OurMessageIds = ours,
             IsForward = isForward,
             ThreadIndex = message.Headers["Thread-Index"]?.Trim(),
             Language = message.Headers[HeaderId.ContentLanguage]?.Split(',')[0].Trim(),
-            Attachments = kind is MailKind.Personal or MailKind.Bulk ? AttachmentsOf(message) : [],
+            Attachments = kind.OpensTickets() ? AttachmentsOf(message) : [],
             BouncedAddresses = report.FailedRecipients,
+            SoftBouncedAddresses = report.SoftFailedRecipients,
         };
     }
 
     /// <summary>The first rule that fits decides; the order matters (a bounce also carries Auto-Submitted).</summary>
-    private (MailKind Kind, string? Reason) Classify(MimeMessage message, MailboxAddress? from)
+    private (MailKind Kind, string? Reason) Classify(MimeMessage message, MailboxAddress? from, IReadOnlyList<string> threadKeys)
     {
         var headers = message.Headers;
         if (from is not null && string.Equals(from.Address, deskAddress, StringComparison.OrdinalIgnoreCase))
@@ -69,30 +80,25 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
             return (MailKind.Bounce, $"from {from!.Address}");
         }
 
-        if (headers[HeaderId.AutoSubmitted] is { } autoSubmitted && !autoSubmitted.Trim().StartsWith("no", StringComparison.OrdinalIgnoreCase))
-        {
-            return (MailKind.AutoReply, $"Auto-Submitted: {autoSubmitted.Trim()}");
-        }
-
-        if (headers.Contains("X-Autoreply") || headers.Contains("X-Autorespond") || headers.Contains("X-Autoresponder"))
-        {
-            return (MailKind.AutoReply, "X-Autoreply/X-Autorespond");
-        }
-
+        var autoSubmitted = headers[HeaderId.AutoSubmitted]?.Trim();
         var precedence = headers["Precedence"]?.Trim().ToLowerInvariant();
-        if (precedence is "bulk" or "junk" or "auto_reply")
+        if (autoSubmitted?.StartsWith("auto-replied", StringComparison.OrdinalIgnoreCase) == true)
         {
-            return (MailKind.AutoReply, $"Precedence: {precedence}");
+            return (MailKind.AutoReply, $"Auto-Submitted: {autoSubmitted}");
         }
 
-        if (headers.Contains("X-Auto-Response-Suppress"))
+        if (headers.Contains("X-Autoreply") || headers.Contains("X-Autorespond") || headers.Contains("X-Autoresponder") || precedence == "auto_reply")
         {
-            return (MailKind.AutoReply, "X-Auto-Response-Suppress");
+            return (MailKind.AutoReply, precedence == "auto_reply" ? "Precedence: auto_reply" : "X-Autoreply/X-Autorespond");
         }
 
-        if (headers[HeaderId.ReturnPath] is { } returnPath && returnPath.Trim() is "<>" or "")
+        if (AutomaticReason(headers, autoSubmitted, precedence) is { } automatic)
         {
-            return (MailKind.AutoReply, "empty Return-Path");
+            // Machine mail that answers the desk (an out-of-office to a notification) is an auto-reply; machine mail of
+            // its own (a monitoring alert, a cron report) is a request like list mail, or it would vanish unseen.
+            return AnswersTheDesk(message.Subject, threadKeys)
+                ? (MailKind.AutoReply, $"{automatic}, answering the desk's mail")
+                : (MailKind.Automatic, automatic);
         }
 
         if (headers.Contains(HeaderId.ListId) || precedence == "list")
@@ -102,6 +108,34 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
 
         return (MailKind.Personal, null);
     }
+
+    /// <summary>The header that says a program, not a person, sent the mail; null for a person's mail.</summary>
+    private static string? AutomaticReason(HeaderList headers, string? autoSubmitted, string? precedence)
+    {
+        if (autoSubmitted is not null && !autoSubmitted.StartsWith("no", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"Auto-Submitted: {autoSubmitted}";
+        }
+
+        if (precedence is "bulk" or "junk")
+        {
+            return $"Precedence: {precedence}";
+        }
+
+        if (headers.Contains("X-Auto-Response-Suppress"))
+        {
+            return "X-Auto-Response-Suppress";
+        }
+
+        return headers[HeaderId.ReturnPath] is { } returnPath && returnPath.Trim() is "<>" or "" ? "empty Return-Path" : null;
+    }
+
+    /// <summary>
+    /// The mail refers to the desk's own: one of our Message-IDs in its thread, a ticket tag in its subject, or a
+    /// subject that says it is an automatic answer ("Automatic reply:", "Respuesta automática:").
+    /// </summary>
+    private bool AnswersTheDesk(string? subject, IReadOnlyList<string> threadKeys) =>
+        threadKeys.Any(ids.IsOurs) || (subject is not null && (_ticketTag.IsMatch(subject) || AutoReplySubject().IsMatch(subject)));
 
     private static List<string> ThreadKeysOf(MimeMessage message)
     {
@@ -118,12 +152,46 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
     /// <summary>text/plain when there is one, else the HTML as text.</summary>
     private static string BodyText(MimeMessage message)
     {
+        var parts = message.BodyParts.OfType<TextPart>().Where(p => !p.IsAttachment).ToList();
+        if (parts.Any(p => p.Content?.Stream is { CanSeek: true } content && content.Length > MaxTextChars))
+        {
+            // A 50 MB log pasted into a mail would be a 100 MB string, trimmed, hashed and stored: read the start only.
+            var part = parts.FirstOrDefault(p => p.IsPlain) ?? parts.FirstOrDefault(p => p.IsHtml);
+            var start = part is null ? string.Empty : ReadStart(part);
+            return part is { IsHtml: true } ? HtmlText.ToText(start) : start;
+        }
+
         if (message.TextBody is { } plain && plain.Trim().Length > 0)
         {
             return plain;
         }
 
         return message.HtmlBody is { } html ? HtmlText.ToText(html) : string.Empty;
+    }
+
+    /// <summary>The first <see cref="MaxTextChars"/> characters of a text part, decoded as it streams, with a note when there was more.</summary>
+    private static string ReadStart(TextPart part)
+    {
+        Encoding encoding;
+        try
+        {
+            encoding = part.ContentType.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (NotSupportedException)
+        {
+            encoding = Encoding.UTF8;
+        }
+
+        if (part.Content is null)
+        {
+            return string.Empty;
+        }
+
+        using var reader = new StreamReader(part.Content.Open(), encoding, detectEncodingFromByteOrderMarks: true);
+        var buffer = new char[MaxTextChars];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        var more = reader.Peek() >= 0;
+        return new string(buffer, 0, read) + (more ? TruncatedNote : string.Empty);
     }
 
     /// <summary>The Message-ID; without one, a hash of what identifies the mail, so a re-read maps to the same id.</summary>
@@ -196,6 +264,9 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
 
     [GeneratedRegex(@"^\s*(fwd?|rv|tr|wg|enc|reenviar)\s*:", RegexOptions.IgnoreCase)]
     private static partial Regex ForwardPrefix();
+
+    [GeneratedRegex(@"^\s*(automatic reply|auto-?reply|out of (the )?office|respuesta autom[aá]tica|fuera de (la )?oficina)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AutoReplySubject();
 
     /// <summary>Keeps at most the limit in memory while counting the whole decoded length.</summary>
     private sealed class CappedStream(long limit) : Stream

@@ -7,10 +7,19 @@ namespace ServiceDesk.Channels.Email.Parsing;
 /// "From: … Sent: …" header blocks, "El … escribió:" / "On … wrote:", "-----Original Message-----", trailing
 /// "&gt;" quotes) and the signature ("-- ", "Sent from my …", a closing such as "Saludos," followed by a few short lines).
 /// </summary>
+/// <remarks>
+/// Cutting too much loses what a person wrote, cutting too little only leaves a signature on the ticket: every rule
+/// cuts only when the lines it removes cannot be the person's own words (a question, a P.S., a sentence, a pasted log).
+/// </remarks>
 public static partial class ReplyTrimmer
 {
     /// <summary>Lines a signature block may have after its closing word.</summary>
     private const int MaxSignatureLines = 5;
+
+    private const int MaxSignatureLineLength = 60;
+
+    /// <summary>How far below a quoted "From:" line its other header lines may be.</summary>
+    private const int HeaderBlockLines = 5;
 
     public static string Trim(string text)
     {
@@ -28,9 +37,15 @@ public static partial class ReplyTrimmer
         for (var i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
-            if (Separator().IsMatch(line) || IsHeaderBlock(lines, i))
+            if (Separator().IsMatch(line))
             {
                 return lines[..i];
+            }
+
+            if (IsHeaderBlock(lines, i))
+            {
+                // A rule drawn above the quoted headers goes with them.
+                return lines[..(i > 0 && Rule().IsMatch(lines[i - 1]) ? i - 1 : i)];
             }
 
             var wroteAt = WroteLine(lines, i);
@@ -57,24 +72,23 @@ public static partial class ReplyTrimmer
         return lines[..end];
     }
 
-    /// <summary>Outlook's header block: a From/De line followed within a few lines by Sent/Enviado/Date/Fecha.</summary>
+    /// <summary>
+    /// Outlook's header block: a From/De line that starts a paragraph (a blank or separator line above it), followed
+    /// within a few lines by Sent/Enviado/Date/Fecha and by To/Para/Subject/Asunto. A pasted log's "From:" and "Date:"
+    /// lines are not enough.
+    /// </summary>
     private static bool IsHeaderBlock(List<string> lines, int index)
     {
-        if (!FromLine().IsMatch(lines[index]))
+        if (!FromLine().IsMatch(lines[index]) || (index > 0 && !StartsParagraph(lines[index - 1])))
         {
             return false;
         }
 
-        for (var j = index + 1; j < Math.Min(lines.Count, index + 5); j++)
-        {
-            if (SentLine().IsMatch(lines[j]))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        var block = lines.Skip(index + 1).Take(HeaderBlockLines).ToList();
+        return block.Any(l => SentLine().IsMatch(l)) && block.Any(l => ToOrSubjectLine().IsMatch(l));
     }
+
+    private static bool StartsParagraph(string previous) => previous.Trim().Length == 0 || Separator().IsMatch(previous) || Rule().IsMatch(previous);
 
     /// <summary>"On … wrote:" / "El … escribió:", on one line or wrapped over two; returns the line it ends on, or -1.</summary>
     private static int WroteLine(List<string> lines, int index)
@@ -110,17 +124,29 @@ public static partial class ReplyTrimmer
             content.RemoveAt(content.Count - 1);
         }
 
-        // A closing word near the end, followed only by a few short lines (name, department, phone).
+        // A closing word near the end, followed only by lines that look like a signature (name, department, phone).
         for (var k = Math.Max(0, content.Count - MaxSignatureLines - 1); k < content.Count; k++)
         {
-            var after = content.Skip(k + 1).ToList();
-            if (Closing().IsMatch(lines[content[k]].Trim()) && after.Count <= MaxSignatureLines && after.All(i => lines[i].Trim().Length <= 60))
+            if (Closing().IsMatch(lines[content[k]].Trim()) && content.Skip(k + 1).All(i => LooksLikeSignature(lines[i])))
             {
                 return lines[..content[k]];
             }
         }
 
         return lines;
+    }
+
+    /// <summary>
+    /// "Ana Pérez", "Finanzas · ext. 4412", "+34 600 123 456": short, and neither a question, a postscript nor a
+    /// sentence. "¿Podéis mirarlo hoy? Es urgente." after "Gracias" is part of the message.
+    /// </summary>
+    private static bool LooksLikeSignature(string line)
+    {
+        var text = line.Trim();
+        return text.Length <= MaxSignatureLineLength
+            && !text.Contains('?', StringComparison.Ordinal)
+            && !Postscript().IsMatch(text)
+            && !SentenceEnd().IsMatch(text);
     }
 
     private static string Tidy(List<string> lines)
@@ -137,6 +163,20 @@ public static partial class ReplyTrimmer
 
     [GeneratedRegex(@"^\s*\*?(Sent|Enviado|Date|Fecha)\s*:\*?\s*\S", RegexOptions.IgnoreCase)]
     private static partial Regex SentLine();
+
+    [GeneratedRegex(@"^\s*\*?(To|Para|Subject|Asunto)\s*:\*?", RegexOptions.IgnoreCase)]
+    private static partial Regex ToOrSubjectLine();
+
+    /// <summary>A line of dashes, underscores or equals signs: a separator above a quoted header block.</summary>
+    [GeneratedRegex(@"^\s*[-_=*]{3,}\s*$")]
+    private static partial Regex Rule();
+
+    /// <summary>"P.S.", "PS:", "P.D." (Spanish posdata).</summary>
+    [GeneratedRegex(@"^(p\.?\s?s\.?|p\.?\s?d\.?)(\s|:|$)", RegexOptions.IgnoreCase)]
+    private static partial Regex Postscript();
+
+    [GeneratedRegex(@"[.!?…]$")]
+    private static partial Regex SentenceEnd();
 
     [GeneratedRegex(@"^(On|El)\s", RegexOptions.IgnoreCase)]
     private static partial Regex WroteStart();

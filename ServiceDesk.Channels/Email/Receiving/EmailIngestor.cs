@@ -29,6 +29,7 @@ public sealed partial class EmailIngestor(
     EmailParser parser,
     IntakeService intake,
     AttachmentStore attachments,
+    SentMail sentMail,
     ServiceDeskDbContext db,
     IOptions<EmailOptions> options,
     IOptions<DeskOptions> desk,
@@ -50,6 +51,14 @@ public sealed partial class EmailIngestor(
             return IngestOutcome.Unusable;
         }
 
+        // A ticket number in a Message-ID is only a claim: it counts when the desk really sent that mail, otherwise
+        // the subject tag and sender rules of the intake decide, as for any other mail.
+        var ticketId = parsed.TicketId is null ? null : await sentMail.TicketOfAsync(parsed.OurMessageIds, cancellationToken);
+        if (parsed.TicketId is { } claimed && ticketId is null)
+        {
+            LogUnprovenThread(parsed.ExternalId, claimed);
+        }
+
         var inbound = new InboundMessage
         {
             Channel = Channel.Email,
@@ -60,7 +69,7 @@ public sealed partial class EmailIngestor(
             Text = parsed.Text,
             ReceivedAt = receivedAt,
             ThreadKeys = parsed.ThreadKeys,
-            TicketId = parsed.TicketId,
+            TicketId = ticketId,
             Kind = parsed.Kind switch
             {
                 MailKind.AutoReply => MessageKind.AutoReply,
@@ -68,19 +77,25 @@ public sealed partial class EmailIngestor(
                 _ => MessageKind.UserMessage,
             },
             BouncedAddresses = parsed.BouncedAddresses,
+            SoftBouncedAddresses = parsed.SoftBouncedAddresses,
         };
 
-        if (parsed.Kind is MailKind.Personal or MailKind.Bulk)
+        if (parsed.Kind.OpensTickets())
         {
+            var normalized = ContactIdentity.Normalize(Channel.Email, address);
+            var contact = await db.ContactIdentities.AsNoTracking()
+                .Where(i => i.Channel == Channel.Email && i.Address == normalized)
+                .Join(db.Contacts, i => i.ContactId, c => c.Id, (i, c) => new { ContactId = (long?)c.Id, c.Language })
+                .FirstOrDefaultAsync(cancellationToken);
             inbound = inbound with
             {
                 ConversationKey = Truncate("thread:" + parsed.ThreadRoot, 512),
                 ReplyHandle = new EmailThread(parsed.ExternalId.StartsWith("sha256:", StringComparison.Ordinal) ? null : parsed.ExternalId, inbound.Subject, parsed.ThreadIndex).ToJson(),
                 Locale = parsed.Language ?? LanguageGuess.Of(parsed.Subject + "\n" + parsed.Text),
                 StartsNewTicket = parsed.IsForward,
-                Acknowledge = parsed.Kind == MailKind.Personal && await UnderAcknowledgementLimitAsync(address, cancellationToken),
+                Acknowledge = parsed.Kind == MailKind.Personal && await UnderAcknowledgementLimitAsync(contact?.ContactId, normalized, cancellationToken),
             };
-            inbound = await WithAttachmentsAsync(inbound, parsed.Attachments, cancellationToken);
+            inbound = await WithAttachmentsAsync(inbound, parsed.Attachments, contact?.Language, cancellationToken);
         }
         else
         {
@@ -93,7 +108,7 @@ public sealed partial class EmailIngestor(
     }
 
     /// <summary>Stores each attachment's bytes; one over the size limit becomes a line in the text instead.</summary>
-    private async Task<InboundMessage> WithAttachmentsAsync(InboundMessage inbound, IReadOnlyList<MailAttachment> found, CancellationToken cancellationToken)
+    private async Task<InboundMessage> WithAttachmentsAsync(InboundMessage inbound, IReadOnlyList<MailAttachment> found, string? contactLanguage, CancellationToken cancellationToken)
     {
         if (found.Count == 0)
         {
@@ -102,7 +117,9 @@ public sealed partial class EmailIngestor(
 
         var kept = new List<AttachmentInfo>();
         var notes = new List<string>();
-        var language = desk.Value.DefaultLanguage;
+
+        // The note is part of what the contact wrote, so it is in their language.
+        var language = contactLanguage ?? Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage;
         foreach (var attachment in found)
         {
             if (attachment.Content is null)
@@ -119,22 +136,23 @@ public sealed partial class EmailIngestor(
         return inbound with { Attachments = kept, Text = text };
     }
 
-    /// <summary>A sender who opened many tickets within the hour (a script, a loop we cannot see) stops getting acknowledgements.</summary>
-    private async Task<bool> UnderAcknowledgementLimitAsync(string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// A sender who got many automatic notices within the hour (new, reopened or follow-up tickets: a script, a loop we
+    /// cannot see) stops getting them.
+    /// </summary>
+    private async Task<bool> UnderAcknowledgementLimitAsync(long? contactId, string normalized, CancellationToken cancellationToken)
     {
-        var normalized = ContactIdentity.Normalize(Channel.Email, address);
-        var contactId = await db.ContactIdentities.AsNoTracking()
-            .Where(i => i.Channel == Channel.Email && i.Address == normalized)
-            .Select(i => (long?)i.ContactId)
-            .FirstOrDefaultAsync(cancellationToken);
         if (contactId is null)
         {
             return true;
         }
 
         var since = time.GetUtcNow() - TimeSpan.FromHours(1);
-        var recent = await db.Tickets.AsNoTracking()
-            .CountAsync(t => t.RequesterId == contactId && t.OriginChannel == Channel.Email && t.CreatedAt >= since, cancellationToken);
+        var recent = await db.Messages.AsNoTracking()
+            .CountAsync(
+                m => m.Channel == Channel.Email && m.Direction == MessageDirection.Outbound && m.Kind == MessageKind.Acknowledgement && m.CreatedAt >= since
+                    && db.Tickets.Any(t => t.Id == m.TicketId && t.RequesterId == contactId),
+                cancellationToken);
         if (recent < options.Value.MaxAcknowledgementsPerSenderPerHour)
         {
             return true;
@@ -149,6 +167,9 @@ public sealed partial class EmailIngestor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Mail {MessageId} is the desk's own ({Reason}); ignored")]
     private partial void LogOwn(string messageId, string? reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mail {MessageId} names ticket {TicketId} in its thread headers, but the desk sent no such mail; threaded by subject and sender instead")]
+    private partial void LogUnprovenThread(string messageId, long ticketId);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mail {MessageId} cannot be taken in: {Reason}; left in the inbox, flagged")]
     private partial void LogUnusable(string messageId, string reason);
 
@@ -158,6 +179,6 @@ public sealed partial class EmailIngestor(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Mail {MessageId} ({Kind}): {Outcome} {TicketNumber}")]
     private partial void LogTaken(string messageId, MailKind kind, IntakeOutcome outcome, string ticketNumber);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Sender} opened {Count} tickets within the hour: no acknowledgement for this one")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Sender} got {Count} automatic notices within the hour: none for this mail")]
     private partial void LogRateLimited(string sender, int count);
 }

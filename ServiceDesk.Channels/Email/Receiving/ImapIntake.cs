@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Channels.Email.Receiving;
 
@@ -172,7 +173,7 @@ public sealed partial class ImapIntake(
     private async Task SessionAsync(CancellationToken cancellationToken)
     {
         using var client = new ImapClient { Timeout = 120_000 };
-        var security = _imap.UseSsl ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
+        var security = options.Value.SecurityFor(_imap.Host, _imap.UseSsl);
         await client.ConnectAsync(_imap.Host, _imap.EffectivePort, security, cancellationToken);
         if (!string.IsNullOrEmpty(_imap.Username))
         {
@@ -266,6 +267,10 @@ public sealed partial class ImapIntake(
         if (setAside.Count > 0)
         {
             await inbox.AddFlagsAsync(setAside, MessageFlags.Flagged, silent: true, cancellationToken);
+            foreach (var uid in setAside)
+            {
+                _failures.TryRemove((validity, uid.Id), out _);
+            }
         }
 
         var saved = await InScopeAsync(sp => sp.GetRequiredService<SourceLeases>().SaveAsync(Source, Owner, validity, batch[^1].Id, cancellationToken));
@@ -361,6 +366,12 @@ public sealed partial class ImapIntake(
 
     private async Task<IngestOutcome> IngestAsync(uint validity, UniqueId uid, MimeMessage mail, DateTimeOffset? arrivedAt, CancellationToken cancellationToken)
     {
+        if (_failures.GetValueOrDefault((validity, uid.Id)) >= MaxAttemptsPerMail)
+        {
+            // Set aside in a batch that then failed for another mail: the verdict stands until the flag is set.
+            return IngestOutcome.Unusable;
+        }
+
         try
         {
             var outcome = await InScopeAsync(sp => sp.GetRequiredService<EmailIngestor>().IngestAsync(mail, arrivedAt, cancellationToken));
@@ -372,15 +383,16 @@ public sealed partial class ImapIntake(
             LogUnreadable(uid.Id, e.Message);
             return IngestOutcome.Unusable;
         }
-        catch (Exception e) when (e is not OperationCanceledException && !IsConnectionTrouble(e))
+        catch (Exception e) when (e is not OperationCanceledException && !IsConnectionTrouble(e) && !DatabaseErrors.IsTransient(e))
         {
+            // Only a failure of this mail counts towards setting it aside; a busy or unreachable database fails
+            // every mail alike, and the batch is simply read again after the backoff.
             var attempts = _failures.AddOrUpdate((validity, uid.Id), 1, (_, count) => count + 1);
             if (attempts < MaxAttemptsPerMail)
             {
                 throw;
             }
 
-            _failures.TryRemove((validity, uid.Id), out _);
             LogPoison(uid.Id, mail.MessageId, attempts, e);
             return IngestOutcome.Unusable;
         }

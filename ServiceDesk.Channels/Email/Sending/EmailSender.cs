@@ -72,6 +72,12 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
             LogAuthenticationFailed(options.Smtp.Host, e.Message);
             return DeliveryResult.Transient($"SMTP authentication failed: {e.Message}", TimeSpan.FromMinutes(5));
         }
+        catch (NotSupportedException e)
+        {
+            // Required STARTTLS not offered: a setting to fix, not a glitch to retry every few seconds.
+            LogNoTls(options.Smtp.Host, e.Message);
+            return DeliveryResult.Transient($"SMTP server offers no STARTTLS: {e.Message}", TimeSpan.FromMinutes(5));
+        }
         catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or SslHandshakeException or TimeoutException)
         {
             if (data.MayBeComplete)
@@ -109,7 +115,7 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
         Interlocked.Increment(ref _connectionsOpened);
         try
         {
-            var security = options.Smtp.UseSsl ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTlsWhenAvailable;
+            var security = options.SecurityFor(options.Smtp.Host, options.Smtp.UseSsl);
             await client.ConnectAsync(options.Smtp.Host, options.Smtp.EffectivePort, security, cancellationToken);
             if (!string.IsNullOrEmpty(options.Smtp.Username))
             {
@@ -173,6 +179,9 @@ public sealed partial class EmailSender(EmailOptions options, EmailComposer comp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP refused mail to {Recipient}: {StatusCode} {Reply}")]
     private partial void LogRefused(string recipient, int statusCode, string reply);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "SMTP server {Host} offers no STARTTLS ({Error}); the password is not sent in clear text. Set Channels:Email:Smtp:UseSsl (port 465), or Channels:Email:AllowPlaintext=true for a trusted network")]
+    private partial void LogNoTls(string host, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "SMTP authentication at {Host} failed: {Error}. Check Channels:Email:Smtp:Username/Password")]
     private partial void LogAuthenticationFailed(string host, string error);

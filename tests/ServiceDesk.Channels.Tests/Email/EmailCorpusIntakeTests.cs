@@ -32,21 +32,29 @@ public sealed class EmailCorpusIntakeTests
         var janeTicket = await IngestAsync(desk, Fixture("02-new-html-only.eml"));
         var nobodyTicket = await IngestAsync(desk, TestMail.Create("nobody@example.org", EmailServices.FixtureDesk, "Mi portátil no arranca", "No enciende."));
         var renumbered = new Dictionary<string, long> { ["1042"] = luisTicket!.Value, ["1043"] = janeTicket!.Value, ["1044"] = nobodyTicket!.Value };
+
+        // The fixtures' Message-IDs of the desk become those of the acknowledgements the desk sent: only mail it sent counts.
+        var sent = new Dictionary<string, string>
+        {
+            [$"sd-{luisTicket}.n1.abc@desk.example.com"] = await EmailThreadingTests.SendAcknowledgementAsync(desk, luisTicket.Value),
+            [$"sd-{janeTicket}.n1.def@desk.example.com"] = await EmailThreadingTests.SendAcknowledgementAsync(desk, janeTicket.Value),
+            [$"sd-{nobodyTicket}.n1.ghi@desk.example.com"] = await EmailThreadingTests.SendAcknowledgementAsync(desk, nobodyTicket.Value),
+        };
         var outboxBefore = await CountOutboxAsync(desk);
 
         // Follow-ups: Outlook (headers and tag), Gmail (References only).
-        Assert.Equal(luisTicket, await IngestAsync(desk, Fixture("03-reply-outlook-es.eml", renumbered)));
-        Assert.Equal(janeTicket, await IngestAsync(desk, Fixture("04-reply-gmail-references-only.eml", renumbered)));
+        Assert.Equal(luisTicket, await IngestAsync(desk, Fixture("03-reply-outlook-es.eml", renumbered, sent)));
+        Assert.Equal(janeTicket, await IngestAsync(desk, Fixture("04-reply-gmail-references-only.eml", renumbered, sent)));
 
         // Auto-replies: recorded on the ticket, no status change, nothing queued.
-        Assert.Equal(luisTicket, await IngestAsync(desk, Fixture("05-auto-reply-auto-submitted.eml", renumbered)));
-        Assert.Equal(janeTicket, await IngestAsync(desk, Fixture("06-auto-reply-exchange-precedence.eml", renumbered)));
+        Assert.Equal(luisTicket, await IngestAsync(desk, Fixture("05-auto-reply-auto-submitted.eml", renumbered, sent)));
+        Assert.Equal(janeTicket, await IngestAsync(desk, Fixture("06-auto-reply-exchange-precedence.eml", renumbered, sent)));
         Assert.Equal(MessageKind.AutoReply, await KindOfAsync(desk, "ooo-5@example.org"));
         Assert.Equal(MessageKind.AutoReply, await KindOfAsync(desk, "ooo-6@example.net"));
         Assert.Equal(outboxBefore, await CountOutboxAsync(desk));
 
         // The bounce: recorded on the bounced ticket; the address is dead now.
-        Assert.Equal(nobodyTicket, await IngestAsync(desk, Fixture("07-bounce-dsn.eml", renumbered)));
+        Assert.Equal(nobodyTicket, await IngestAsync(desk, Fixture("07-bounce-dsn.eml", renumbered, sent)));
         Assert.Equal(MessageKind.Bounce, await KindOfAsync(desk, "bounce-7@mx.example.org"));
         await desk.InScopeAsync(async sp =>
         {
@@ -122,12 +130,17 @@ public sealed class EmailCorpusIntakeTests
         Assert.Equal([1, 1, 0, 0], acknowledgements);
     }
 
-    private static MimeMessage Fixture(string name, IReadOnlyDictionary<string, long>? renumbered = null)
+    private static MimeMessage Fixture(string name, IReadOnlyDictionary<string, long>? renumbered = null, IReadOnlyDictionary<string, string>? sent = null)
     {
         var text = File.ReadAllText(SharedFiles.Path("fixtures", "email", name), Encoding.Latin1);
         foreach (var (example, real) in renumbered ?? new Dictionary<string, long>())
         {
             text = text.Replace($"SD-{example}", $"SD-{real}", StringComparison.Ordinal).Replace($"sd-{example}.", $"sd-{real}.", StringComparison.Ordinal);
+        }
+
+        foreach (var (example, real) in sent ?? new Dictionary<string, string>())
+        {
+            text = text.Replace(example, real, StringComparison.Ordinal);
         }
 
         return MimeMessage.Load(new MemoryStream(Encoding.Latin1.GetBytes(text)));

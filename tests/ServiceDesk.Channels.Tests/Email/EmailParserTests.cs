@@ -30,7 +30,10 @@ public sealed class EmailParserTests
         ["iso-2022-jp.eml"] = MailKind.Personal,
         ["windows-1252-mobile.eml"] = MailKind.Personal,
         ["x-autoreply.eml"] = MailKind.AutoReply,
-        ["null-return-path.eml"] = MailKind.AutoReply,
+        ["null-return-path.eml"] = MailKind.Automatic,
+        ["monitoring-alert.eml"] = MailKind.Automatic,
+        ["out-of-office-to-a-notification.eml"] = MailKind.AutoReply,
+        ["exchange-automatic-reply.eml"] = MailKind.AutoReply,
         ["postfix-bounce.eml"] = MailKind.Bounce,
         ["google-group.eml"] = MailKind.Bulk,
         ["no-sender.eml"] = MailKind.Personal,
@@ -56,7 +59,7 @@ public sealed class EmailParserTests
         Assert.Equal(Expected[name], parsed.Kind);
         Assert.False(string.IsNullOrWhiteSpace(parsed.ExternalId));
         Assert.NotNull(parsed.Text);
-        if (parsed.Kind is MailKind.Personal or MailKind.Bulk && name != "no-sender.eml")
+        if (parsed.Kind.OpensTickets() && name != "no-sender.eml")
         {
             Assert.False(string.IsNullOrWhiteSpace(parsed.Text), $"{name}: no text");
             Assert.NotNull(parsed.SenderAddress);
@@ -215,6 +218,56 @@ public sealed class EmailParserTests
 
         Assert.Equal(["ghost-9@remote.test"], parsed.BouncedAddresses);
         Assert.Equal(12, parsed.TicketId);
+    }
+
+    [Fact]
+    public void A_huge_text_is_read_only_up_to_the_limit_and_says_so()
+    {
+        var line = "2026-11-17 03:14:02 ERROR disk full on /var\n";
+        var message = TestMail.Create("ops@example.org", EmailServices.FixtureDesk, "Log", "x");
+        message.Body = new TextPart("plain") { Text = "See the log below.\n" + string.Concat(Enumerable.Repeat(line, 5 * 1024 * 1024 / line.Length)), ContentTransferEncoding = ContentEncoding.QuotedPrintable };
+
+        var parsed = EmailServices.FixtureParser().Parse(message);
+
+        Assert.StartsWith("See the log below.", parsed.Text);
+        Assert.EndsWith("[…]", parsed.Text);
+        Assert.True(parsed.Text.Length <= EmailParser.MaxTextChars + EmailParser.TruncatedNote.Length, $"{parsed.Text.Length} characters");
+    }
+
+    [Fact]
+    public void A_monitoring_alert_is_automatic_mail_of_its_own_and_keeps_its_whole_text()
+    {
+        var parsed = Own("monitoring-alert.eml");
+
+        Assert.Equal(MailKind.Automatic, parsed.Kind);
+        Assert.Contains("Auto-Submitted: auto-generated", parsed.KindReason);
+        Assert.EndsWith("Thanks\nOriginal problem ID: 88231", parsed.Text);
+    }
+
+    [Theory]
+    [InlineData("Auto-Submitted", "auto-generated", "Disk full on srv1", MailKind.Automatic)]
+    [InlineData("Auto-Submitted", "auto-generated", "Re: [SD-12] Disk full", MailKind.AutoReply)]
+    [InlineData("Auto-Submitted", "auto-replied", "Disk full on srv1", MailKind.AutoReply)]
+    [InlineData("Auto-Submitted", "no", "Disk full on srv1", MailKind.Personal)]
+    [InlineData("Precedence", "junk", "Weekly report", MailKind.Automatic)]
+    [InlineData("Precedence", "bulk", "Respuesta automática: impresora", MailKind.AutoReply)]
+    [InlineData("X-Auto-Response-Suppress", "All", "Backup finished", MailKind.Automatic)]
+    [InlineData("X-Autoreply", "yes", "Holiday", MailKind.AutoReply)]
+    public void Machine_mail_is_an_auto_reply_only_when_it_answers_the_desk(string header, string value, string subject, MailKind expected)
+    {
+        var message = TestMail.Create("robot@example.org", EmailServices.FixtureDesk, subject, "Report.");
+        message.Headers.Add(header, value);
+
+        Assert.Equal(expected, EmailServices.FixtureParser().Parse(message).Kind);
+    }
+
+    [Fact]
+    public void Machine_mail_in_a_thread_of_the_desk_is_an_auto_reply()
+    {
+        var message = TestMail.Create("robot@example.org", EmailServices.FixtureDesk, "Away", "Back on Monday.", inReplyTo: "sd-12.m3.0123456789abcdef0123456789abcdef@example.com");
+        message.Headers.Add("Return-Path", "<>");
+
+        Assert.Equal(MailKind.AutoReply, EmailServices.FixtureParser().Parse(message).Kind);
     }
 
     [Theory]

@@ -35,6 +35,7 @@ internal static class EmailServices
         services.AddSingleton(sp => new EmailParser(options.Address, sp.GetRequiredService<MessageIds>(), options.MaxAttachmentBytes));
         services.AddSingleton(sp => new EmailComposer(new MailboxAddress("Mesa de Servicio", options.Address), "Mesa de Servicio", sp.GetRequiredService<MessageIds>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<EmailSender>(sp, options));
+        services.AddScoped<SentMail>();
         services.AddScoped<EmailIngestor>();
         services.AddSingleton<MailboxStatus>();
         services.AddSingleton(timings ?? new ImapIntakeTimings());

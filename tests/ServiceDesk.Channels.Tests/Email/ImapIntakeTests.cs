@@ -34,7 +34,7 @@ public sealed class ImapIntakeTests
         var running = intake.RunAsync(stop.Token);
 
         await WaitForTicketsAsync(desk, 3, server);
-        await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "the inbox was not emptied");
+        await Poll.UntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "the inbox was not emptied");
         Assert.Equal(3, await server.CountAsync(deskAddress, "Processed"));
         var status = desk.Services.GetRequiredService<MailboxStatus>().Current;
         Assert.Equal(MailboxState.Connected, status.State);
@@ -44,7 +44,7 @@ public sealed class ImapIntakeTests
         var late = await server.CreateMailboxAsync("late");
         await server.SendAsync(TestMail.Create(late, deskAddress, "Monitor flickers", "Since this morning."));
         await WaitForTicketsAsync(desk, 4, server);
-        await TestMail.WaitUntilAsync(
+        await Poll.UntilAsync(
             async () => (await desk.InScopeAsync(sp => sp.GetRequiredService<SourceLeases>().ReadAsync(intake.Source, CancellationToken.None)))?.Position >= 4,
             Patience,
             () => "the checkpoint did not move past the fourth mail");
@@ -77,7 +77,7 @@ public sealed class ImapIntakeTests
             await WaitForTicketsAsync(desk, 2, server);
             await server.SendAsync(TestMail.Create(requester, deskAddress, "Three", "third"));
             await WaitForTicketsAsync(desk, 3, server);
-            await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress, "Processed") == 3, Patience, () => "not all moved");
+            await Poll.UntilAsync(async () => await server.CountAsync(deskAddress, "Processed") == 3, Patience, () => "not all moved");
             await stop.CancelAsync();
             await running;
 
@@ -124,7 +124,7 @@ public sealed class ImapIntakeTests
         using (var stop = new CancellationTokenSource())
         {
             var second = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);
-            await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "the inbox was not emptied");
+            await Poll.UntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "the inbox was not emptied");
             await stop.CancelAsync();
             await second;
         }
@@ -151,7 +151,7 @@ public sealed class ImapIntakeTests
         var running = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);
 
         var status = desk.Services.GetRequiredService<MailboxStatus>();
-        await TestMail.WaitUntilAsync(() => Task.FromResult(status.Current.State == MailboxState.AuthenticationFailed), Patience, () => $"status {status.Current}");
+        await Poll.UntilAsync(() => Task.FromResult(status.Current.State == MailboxState.AuthenticationFailed), Patience, () => $"status {status.Current}");
         await stop.CancelAsync();
         await running;
 
@@ -177,9 +177,9 @@ public sealed class ImapIntakeTests
         using var stopSecond = new CancellationTokenSource();
 
         var runningFirst = first.RunAsync(stopFirst.Token);
-        await TestMail.WaitUntilAsync(() => Task.FromResult(firstStatus.Current.State == MailboxState.Connected), Patience, () => $"first: {firstStatus.Current}");
+        await Poll.UntilAsync(() => Task.FromResult(firstStatus.Current.State == MailboxState.Connected), Patience, () => $"first: {firstStatus.Current}");
         var runningSecond = second.RunAsync(stopSecond.Token);
-        await TestMail.WaitUntilAsync(() => Task.FromResult(secondStatus.Current.State == MailboxState.Standby), Patience, () => $"second: {secondStatus.Current}");
+        await Poll.UntilAsync(() => Task.FromResult(secondStatus.Current.State == MailboxState.Standby), Patience, () => $"second: {secondStatus.Current}");
 
         var requester = await server.CreateMailboxAsync("lease");
         await server.SendAsync(TestMail.Create(requester, deskAddress, "First", "read by the first instance"));
@@ -188,7 +188,7 @@ public sealed class ImapIntakeTests
 
         await stopFirst.CancelAsync();
         await runningFirst;
-        await TestMail.WaitUntilAsync(() => Task.FromResult(secondStatus.Current.State == MailboxState.Connected), Patience, () => $"second: {secondStatus.Current}");
+        await Poll.UntilAsync(() => Task.FromResult(secondStatus.Current.State == MailboxState.Connected), Patience, () => $"second: {secondStatus.Current}");
         await server.SendAsync(TestMail.Create(requester, deskAddress, "Second", "read by the second instance"));
         await WaitForTicketsAsync(desk, 2, server);
 
@@ -209,7 +209,7 @@ public sealed class ImapIntakeTests
         var running = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);
 
         await WaitForTicketsAsync(desk, 1, server);
-        await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress, "Processed") == 1, Patience, () => "not moved");
+        await Poll.UntilAsync(async () => await server.CountAsync(deskAddress, "Processed") == 1, Patience, () => "not moved");
         await stop.CancelAsync();
         await running;
 
@@ -220,6 +220,139 @@ public sealed class ImapIntakeTests
         Assert.True(left.Flags!.Value.HasFlag(MessageFlags.Flagged));
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_mail_that_fails_three_times_is_set_aside_but_a_busy_database_counts_no_strike(DatabaseProvider provider)
+    {
+        var server = await MailServer.GetAsync();
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+        var failing = new FailingMessageInserts(provider);
+        failing.Fail("Poison", transient: false);
+        failing.Fail("Busy", transient: true, times: 5);
+        await server.AppendAsync(deskAddress, [
+            TestMail.Create(await server.CreateMailboxAsync("poison"), deskAddress, "Poison", "The data of this one is refused."),
+            TestMail.Create(await server.CreateMailboxAsync("busy"), deskAddress, "Busy", "The database is locked five times while this one comes in."),
+        ]);
+        var timings = new ImapIntakeTimings { FirstRetry = TimeSpan.FromMilliseconds(50), MaxRetry = TimeSpan.FromMilliseconds(200), Workers = 1 };
+        await using var desk = await CreateDeskAsync(provider, EmailServices.For(server, deskAddress), timings, configure: failing.AddTo);
+        using var stop = new CancellationTokenSource();
+        var running = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);
+
+        await Poll.UntilAsync(async () => await server.CountAsync(deskAddress, "Processed") == 1, Patience, () => $"not moved; Busy failed {failing.FailuresOf("Busy")} times");
+        await Poll.UntilAsync(
+            async () => (await server.ReadAsync(deskAddress)).Count == 1 && await FlaggedAsync(server, deskAddress) == 1,
+            Patience,
+            () => $"Poison not set aside after {failing.FailuresOf("Poison")} failures");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(5, failing.FailuresOf("Busy"));
+        Assert.Equal(3, failing.FailuresOf("Poison"));
+        Assert.Equal("Busy", Assert.Single(await server.ReadAsync(deskAddress, "Processed")).Subject);
+        Assert.Equal("Poison", Assert.Single(await server.ReadAsync(deskAddress)).Subject);
+        Assert.Equal(1, await CountTicketsAsync(desk));
+    }
+
+    [Fact]
+    public async Task The_reader_reconnects_when_the_server_drops_the_connection()
+    {
+        var server = await MailServer.GetAsync();
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+        var logs = new LogCollector();
+        var timings = new ImapIntakeTimings { FirstRetry = TimeSpan.FromMilliseconds(100), MaxRetry = TimeSpan.FromMilliseconds(500) };
+        await using var desk = await CreateDeskAsync(DatabaseProvider.Sqlite, EmailServices.For(server, deskAddress), timings, logs);
+        var status = desk.Services.GetRequiredService<MailboxStatus>();
+        using var stop = new CancellationTokenSource();
+        var running = desk.Services.GetRequiredService<ImapIntake>().RunAsync(stop.Token);
+        await Poll.UntilAsync(() => Task.FromResult(status.Current.State == MailboxState.Connected), Patience, () => $"status {status.Current}");
+
+        // The server ends the session in the middle of IDLE.
+        await server.KickAsync(deskAddress);
+        await Poll.UntilAsync(() => Task.FromResult(logs.Entries.Any(e => e.Message.Contains("retrying in", StringComparison.Ordinal))), Patience, () => "the drop went unnoticed");
+
+        var requester = await server.CreateMailboxAsync("dropped");
+        await server.SendAsync(TestMail.Create(requester, deskAddress, "After the drop", "Is anybody reading?"));
+        await WaitForTicketsAsync(desk, 1, server);
+        Assert.Equal(MailboxState.Connected, status.Current.State);
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_folder_the_server_renumbers_is_read_again_and_nothing_is_taken_twice(DatabaseProvider provider)
+    {
+        const string folder = "Desk";
+        var server = await MailServer.GetAsync();
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+        await CreateFolderAsync(server, deskAddress, folder);
+        var before = Enumerable.Range(0, 2).Select(i => TestMail.Create(server.CreateMailbox("renumbered"), deskAddress, $"Before {i}", "Taken in before the renumbering.")).ToList();
+        await server.AppendAsync(deskAddress, before, folder);
+        var options = EmailServices.For(server, deskAddress);
+        options.Imap.Folder = folder;
+        await using var desk = await CreateDeskAsync(provider, options);
+        var intake = desk.Services.GetRequiredService<ImapIntake>();
+
+        await ReadUntilEmptyAsync(desk, server, deskAddress, folder);
+        var first = await desk.InScopeAsync(sp => sp.GetRequiredService<SourceLeases>().ReadAsync(intake.Source, CancellationToken.None));
+        Assert.Equal(2, first!.Position);
+
+        // The folder is rebuilt (a server migration, a restore): UIDs start at 1 again, below the checkpoint, under a
+        // new UIDVALIDITY; a copy of a mail already taken in comes back with a new one.
+        await DeleteFolderAsync(server, deskAddress, folder);
+        await CreateFolderAsync(server, deskAddress, folder);
+        await server.AppendAsync(deskAddress, [before[0], TestMail.Create(server.CreateMailbox("renumbered"), deskAddress, "After", "Arrived after the renumbering.")], folder);
+
+        await ReadUntilEmptyAsync(desk, server, deskAddress, folder);
+        var second = await desk.InScopeAsync(sp => sp.GetRequiredService<SourceLeases>().ReadAsync(intake.Source, CancellationToken.None));
+        Assert.NotEqual(first.Generation, second!.Generation);
+        Assert.Equal(3, await CountTicketsAsync(desk));
+        Assert.Equal(3, await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Messages.CountAsync(m => m.Direction == MessageDirection.Inbound)));
+    }
+
+    /// <summary>Runs a reader until the folder is empty and the checkpoint names its last mail under its current UIDVALIDITY.</summary>
+    private static async Task ReadUntilEmptyAsync(TestDesk desk, MailServer server, string deskAddress, string folder)
+    {
+        uint validity;
+        using (var imap = await server.LoginAsync(deskAddress))
+        {
+            var opened = await imap.GetFolderAsync(folder);
+            await opened.OpenAsync(FolderAccess.ReadOnly);
+            validity = opened.UidValidity;
+        }
+
+        var intake = desk.Services.GetRequiredService<ImapIntake>();
+        using var stop = new CancellationTokenSource();
+        var running = intake.RunAsync(stop.Token);
+        await Poll.UntilAsync(
+            async () => await server.CountAsync(deskAddress, folder) == 0
+                && (await desk.InScopeAsync(sp => sp.GetRequiredService<SourceLeases>().ReadAsync(intake.Source, CancellationToken.None)))?.Generation == validity,
+            Patience,
+            () => $"{folder} was not emptied and checkpointed");
+        await stop.CancelAsync();
+        await running;
+    }
+
+    private static async Task CreateFolderAsync(MailServer server, string address, string name)
+    {
+        using var imap = await server.LoginAsync(address);
+        await imap.GetFolder(imap.PersonalNamespaces[0]).CreateAsync(name, isMessageFolder: true);
+    }
+
+    private static async Task DeleteFolderAsync(MailServer server, string address, string name)
+    {
+        using var imap = await server.LoginAsync(address);
+        await (await imap.GetFolderAsync(name)).DeleteAsync();
+    }
+
+    private static async Task<int> FlaggedAsync(MailServer server, string address)
+    {
+        using var imap = await server.LoginAsync(address);
+        await imap.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var summaries = await imap.Inbox.FetchAsync(0, -1, MessageSummaryItems.Flags);
+        return summaries.Count(s => s.Flags!.Value.HasFlag(MessageFlags.Flagged));
+    }
+
     private static (ImapIntake Intake, MailboxStatus Status) Instance(TestDesk desk)
     {
         var status = new MailboxStatus(TimeProvider.System);
@@ -227,10 +360,12 @@ public sealed class ImapIntakeTests
         return (intake, status);
     }
 
-    internal static Task<TestDesk> CreateDeskAsync(DatabaseProvider provider, EmailOptions options, ImapIntakeTimings? timings = null, LogCollector? logs = null) =>
+    internal static Task<TestDesk> CreateDeskAsync(
+        DatabaseProvider provider, EmailOptions options, ImapIntakeTimings? timings = null, LogCollector? logs = null, Action<IServiceCollection>? configure = null) =>
         TestDesk.CreateAsync(provider, services =>
         {
             EmailServices.Add(services, options, timings);
+            configure?.Invoke(services);
 
             // The reader waits in real time (IDLE refresh, polling, backoff).
             services.Replace(ServiceDescriptor.Singleton(TimeProvider.System));
@@ -244,5 +379,5 @@ public sealed class ImapIntakeTests
         desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Tickets.CountAsync());
 
     internal static Task WaitForTicketsAsync(TestDesk desk, int count, MailServer server) =>
-        TestMail.WaitUntilAsync(async () => await CountTicketsAsync(desk) >= count, Patience, () => $"fewer than {count} tickets. Dovecot:\n{server.Tail("dovecot.log")}");
+        Poll.UntilAsync(async () => await CountTicketsAsync(desk) >= count, Patience, () => $"fewer than {count} tickets. Dovecot:\n{server.Tail("dovecot.log")}");
 }

@@ -20,21 +20,6 @@ internal static class TestMail
         message.Body = new TextPart("plain") { Text = body };
         return message;
     }
-
-    /// <summary>Polls a condition until it holds; fails with the message after the timeout.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> failure)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(failure());
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }
 
 /// <summary>Keeps every log entry, to assert what was logged (and how often).</summary>

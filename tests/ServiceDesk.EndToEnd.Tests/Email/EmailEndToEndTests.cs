@@ -103,7 +103,7 @@ public sealed class EmailEndToEndTests
         Assert.Contains("requester_unreachable", await comment.Content.ReadAsStringAsync());
 
         // The bounce itself went to the processed folder like any mail, and got no answer.
-        await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "inbox not emptied");
+        await Poll.UntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "inbox not emptied");
         Assert.Equal(2, (await server.ReadAsync(deskAddress, "Processed")).Count);
     }
 
@@ -123,14 +123,14 @@ public sealed class EmailEndToEndTests
         {
             connectionString = first.ConnectionString;
             var api = first.CreateApiClient();
-            await TestMail.WaitUntilAsync(async () => await CountTicketsAsync(api) >= 8, Patience, () => "the first desk took nothing in");
+            await Poll.UntilAsync(async () => await CountTicketsAsync(api) >= 8, Patience, () => "the first desk took nothing in");
         }
 
         await using (var second = await EmailDeskFactory.CreateAsync(provider, server, deskAddress, connectionString))
         {
             var api = second.CreateApiClient();
-            await TestMail.WaitUntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "the inbox was not emptied");
-            await TestMail.WaitUntilAsync(async () => await CountTicketsAsync(api) >= total, Patience, () => "tickets missing");
+            await Poll.UntilAsync(async () => await server.CountAsync(deskAddress) == 0, Patience, () => "the inbox was not emptied");
+            await Poll.UntilAsync(async () => await CountTicketsAsync(api) >= total, Patience, () => "tickets missing");
             var list = await api.GetFromJsonAsync<JsonObject>("/api/tickets?pageSize=100");
             var titles = list!["items"]!.AsArray().Select(t => (string)t!["title"]!).ToList();
             Assert.Equal(total, titles.Count);
@@ -146,7 +146,7 @@ public sealed class EmailEndToEndTests
         await using var factory = (await EmailDeskFactory.CreateAsync(DatabaseProvider.Sqlite, server, deskAddress)).With("Channels:Email:Imap:Password", "wrong");
         var client = factory.CreateClient();
 
-        await TestMail.WaitUntilAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, Patience, () => "still ready");
+        await Poll.UntilAsync(async () => (await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.ServiceUnavailable, Patience, () => "still ready");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 
@@ -180,7 +180,7 @@ public sealed class EmailEndToEndTests
     private static async Task<string> WaitForTicketAsync(EmailDeskFactory factory, HttpClient api, string requester)
     {
         string? number = null;
-        await TestMail.WaitUntilAsync(
+        await Poll.UntilAsync(
             async () =>
             {
                 var list = await api.GetFromJsonAsync<JsonObject>($"/api/tickets?requester={Uri.EscapeDataString(requester)}");
@@ -198,7 +198,7 @@ public sealed class EmailEndToEndTests
     private static async Task<JsonObject> WaitForAsync(HttpClient api, string number, Func<JsonObject, bool> condition)
     {
         JsonObject? detail = null;
-        await TestMail.WaitUntilAsync(async () => condition(detail = await TicketAsync(api, number)), Patience, () => $"{number}: {detail}");
+        await Poll.UntilAsync(async () => condition(detail = await TicketAsync(api, number)), Patience, () => $"{number}: {detail}");
         return detail!;
     }
 
@@ -207,21 +207,4 @@ public sealed class EmailEndToEndTests
 
     private static async Task<int> CountTicketsAsync(HttpClient api) =>
         (int)(await api.GetFromJsonAsync<JsonObject>("/api/tickets?pageSize=1"))!["total"]!;
-}
-
-internal static class TestMail
-{
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> failure)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(failure());
-            }
-
-            await Task.Delay(100);
-        }
-    }
 }

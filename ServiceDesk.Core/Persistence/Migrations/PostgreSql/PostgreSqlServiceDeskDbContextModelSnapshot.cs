@@ -188,6 +188,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.Property<long>("ContactId")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("SoftBounces")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("Unreachable")
                         .HasColumnType("boolean");
 

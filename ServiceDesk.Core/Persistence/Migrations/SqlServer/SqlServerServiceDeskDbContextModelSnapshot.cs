@@ -188,6 +188,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                     b.Property<long>("ContactId")
                         .HasColumnType("bigint");
 
+                    b.Property<int>("SoftBounces")
+                        .HasColumnType("int");
+
                     b.Property<bool>("Unreachable")
                         .HasColumnType("bit");
 

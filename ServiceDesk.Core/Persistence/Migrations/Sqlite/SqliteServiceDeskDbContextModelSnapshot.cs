@@ -173,6 +173,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.Property<long>("ContactId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("SoftBounces")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Unreachable")
                         .HasColumnType("INTEGER");
 
