@@ -96,6 +96,9 @@ public sealed partial class TeamsActivityHandler(
 
         var turn = new ChatTurn { Message = Inbound(activity, sender, string.Empty, []), Action = action, RichReplies = true };
         var result = await bot.HandleAsync(turn, cancellationToken);
+
+        // The contact's remembered language wins over the client's locale, as in the bot's own replies.
+        language = result.Language ?? language;
         if (result.Duplicate)
         {
             return Invoke(InvokeResponse.Message(TeamsTexts.Format("ActionAlreadyHandled", language)));
