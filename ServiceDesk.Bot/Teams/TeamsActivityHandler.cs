@@ -10,6 +10,7 @@ using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Bot.Teams;
 
@@ -25,6 +26,7 @@ public sealed partial class TeamsActivityHandler(
     ContactReachability reachability,
     IMemoryCache recent,
     IOptions<DeskOptions> desk,
+    ServiceDeskDbContext db,
     ILogger<TeamsActivityHandler> logger)
 {
     private const string CardActionInvoke = "adaptiveCard/action";
@@ -34,6 +36,12 @@ public sealed partial class TeamsActivityHandler(
 
     public async Task<IResult> HandleAsync(Activity activity, CancellationToken cancellationToken)
     {
+        if (OverLongId(activity) is { } field)
+        {
+            LogOverLongId(activity.Type, field);
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"The activity's {field} is longer than the desk can store.");
+        }
+
         switch (activity.Type)
         {
             case ActivityTypes.Message:
@@ -252,7 +260,43 @@ public sealed partial class TeamsActivityHandler(
         return true;
     }
 
-    private static InboundMessage Inbound(Activity activity, string sender, string text, IReadOnlyList<AttachmentInfo> attachments)
+    /// <summary>
+    /// The first id of the activity that would not fit its column, or null. Such an activity is refused whole:
+    /// clipped, two different ids could become one and a message would be taken for another's redelivery.
+    /// </summary>
+    private string? OverLongId(Activity activity)
+    {
+        if (activity.Conversation?.Id is not { } conversation)
+        {
+            return null;
+        }
+
+        var sender = Address(activity.From);
+        if (sender is not null && sender.Length > MaxLength<ContactIdentity>(nameof(ContactIdentity.Address)))
+        {
+            return "from.id";
+        }
+
+        if (ConversationKey(activity, sender ?? string.Empty).Length > MaxLength<Conversation>(nameof(Conversation.ExternalKey)))
+        {
+            return "conversation.id";
+        }
+
+        // The longest external id the desk derives from the activity: its own, or the one that remembers a welcome.
+        var externalId = TeamsActivities.ExternalId(conversation, activity.Id ?? ContentKey(activity));
+        return Math.Max(externalId.Length, WelcomeKey(activity).Length) > MaxLength<Message>(nameof(Message.ExternalId)) ? "id" : null;
+    }
+
+    private int MaxLength<TEntity>(string property) =>
+        db.Model.FindEntityType(typeof(TEntity))?.FindProperty(property)?.GetMaxLength() ?? int.MaxValue;
+
+    /// <summary>The conversation the desk keeps for the activity's sender.</summary>
+    private static string ConversationKey(Activity activity, string sender) => activity.Conversation!.Id!;
+
+    /// <summary>The external id of the welcome in a conversation: stored once, so it is sent once.</summary>
+    private static string WelcomeKey(Activity activity) => "welcome|" + activity.Conversation!.Id!;
+
+    private InboundMessage Inbound(Activity activity, string sender, string text, IReadOnlyList<AttachmentInfo> attachments)
     {
         var conversationId = activity.Conversation!.Id!;
         return new InboundMessage
@@ -260,8 +304,11 @@ public sealed partial class TeamsActivityHandler(
             Channel = Channel.Teams,
             ExternalId = TeamsActivities.ExternalId(conversationId, activity.Id ?? ContentKey(activity)),
             SenderAddress = sender,
-            SenderName = activity.From?.Name,
-            ConversationKey = conversationId,
+            // A name is not an id: one longer than the desk keeps is shortened, not refused.
+            SenderName = activity.From?.Name is { } name && name.Length > MaxLength<Contact>(nameof(Contact.DisplayName))
+                ? name[..MaxLength<Contact>(nameof(Contact.DisplayName))]
+                : activity.From?.Name,
+            ConversationKey = ConversationKey(activity, sender),
             ReplyHandle = ConversationReference.From(activity)?.ToJson(),
             Text = text,
             Attachments = attachments,
@@ -376,6 +423,9 @@ public sealed partial class TeamsActivityHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a {Type} activity (name {Name})")]
     private partial void LogIgnored(string? type, string? name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Type} activity: its {Field} is longer than the desk stores")]
+    private partial void LogOverLongId(string? type, string field);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} members added to a {ConversationType} conversation")]
     private partial void LogMembersAdded(int count, string? conversationType);

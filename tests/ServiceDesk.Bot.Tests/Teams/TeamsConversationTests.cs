@@ -123,6 +123,53 @@ public class TeamsConversationTests
         Assert.Equal(0, await host.TicketCountAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Ids_longer_than_the_desk_stores_are_refused_with_nothing_stored(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var longConversation = host.Message("Printer jammed", id: "1700000000200");
+        longConversation["conversation"]!["id"] = "a:" + new string('c', 600);
+        var longUser = host.Message("Printer jammed", id: "1700000000201", user: new string('u', 400));
+        var longId = host.Message("Printer jammed", id: new string('9', 600));
+        var longInvoke = TestActivities.Fixture("invoke-adaptiveCard-action.json", host.Connector.ServiceUrl);
+        longInvoke["id"] = new string('i', 600);
+
+        foreach (var (activity, field) in new[] { (longConversation, "conversation.id"), (longUser, "from.id"), (longId, "id"), (longInvoke, "id") })
+        {
+            var response = await host.PostAsync(activity);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+            Assert.Contains(field, (string?)problem!["title"]);
+        }
+
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Messages.CountAsync()));
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Contacts.CountAsync()));
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Conversations.CountAsync()));
+        Assert.Empty(host.Connector.Calls);
+
+        // A long display name is no id: shortened to what the desk keeps, and the message goes through.
+        var longName = host.Message("Printer jammed", id: "1700000000202");
+        longName["from"]!["name"] = new string('N', 300);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(longName)).StatusCode);
+        Assert.Equal(200, await host.InDatabaseAsync(db => db.Contacts.Select(c => c.DisplayName.Length).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task A_body_above_the_activity_limit_is_a_413()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var huge = host.Message(new string('x', 1024 * 1024 + 1), id: "1700000000210");
+
+        var response = await host.PostAsync(huge);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Messages.CountAsync()));
+    }
+
     [Fact]
     public async Task An_invoke_the_desk_does_not_implement_is_a_501()
     {
