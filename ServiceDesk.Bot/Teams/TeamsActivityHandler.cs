@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Memory;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Channels.Teams;
@@ -24,15 +24,12 @@ public sealed partial class TeamsActivityHandler(
     BotConnectorClient connector,
     MessageRevisions revisions,
     ContactReachability reachability,
-    IMemoryCache recent,
     IOptions<DeskOptions> desk,
     ServiceDeskDbContext db,
+    TimeProvider time,
     ILogger<TeamsActivityHandler> logger)
 {
     private const string CardActionInvoke = "adaptiveCard/action";
-
-    /// <summary>How long an install or welcome is remembered, so a redelivered one does not greet twice.</summary>
-    private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(30);
 
     public async Task<IResult> HandleAsync(Activity activity, CancellationToken cancellationToken)
     {
@@ -142,7 +139,7 @@ public sealed partial class TeamsActivityHandler(
             return Results.Ok();
         }
 
-        if (activity.Conversation?.Id is null || string.IsNullOrWhiteSpace(activity.ServiceUrl) || !FirstTime(activity))
+        if (activity.Conversation?.Id is null || string.IsNullOrWhiteSpace(activity.ServiceUrl))
         {
             return Results.Ok();
         }
@@ -152,17 +149,28 @@ public sealed partial class TeamsActivityHandler(
             await reachability.RestoreAsync(Channel.Teams, installer, cancellationToken);
         }
 
+        var welcome = bot.Welcome(activity.EffectiveLocale);
+        if (await RecordWelcomeAsync(activity, welcome, cancellationToken) is not { } record)
+        {
+            // Welcomed before (a redelivery, a repeated update, another instance): once per conversation.
+            return Results.Ok();
+        }
+
         var style = AdaptiveCards.StyleFor(activity.ChannelId);
-        foreach (var reply in bot.Welcome(activity.EffectiveLocale))
+        Exception? failure = null;
+        foreach (var reply in welcome)
         {
             var message = TeamsActivities.FromReply(reply, style);
             message.ChannelId = activity.ChannelId;
             message.Conversation = activity.Conversation;
             message.From = activity.Recipient;
             message.Locale = activity.EffectiveLocale;
-            await SendSafelyAsync(() => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, message, cancellationToken));
+            failure ??= await SendSafelyAsync(() => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, message, cancellationToken));
         }
 
+        record.DeliveryState = failure is null ? DeliveryState.Sent : DeliveryState.Failed;
+        record.DeliveryError = failure?.Message is { } error && error.Length > 1000 ? error[..1000] : failure?.Message;
+        await db.SaveChangesAsync(cancellationToken);
         return Results.Ok();
     }
 
@@ -236,28 +244,61 @@ public sealed partial class TeamsActivityHandler(
     /// The user's turn is already stored when the answer is sent: a Connector failure must not fail the request,
     /// or the channel would redeliver a turn the desk has (and would then ignore as a duplicate).
     /// </summary>
-    private async Task SendSafelyAsync(Func<Task> send)
+    private async Task<Exception?> SendSafelyAsync(Func<Task> send)
     {
         try
         {
             await send();
+            return null;
         }
         catch (Exception e) when (e is ConnectorException or UntrustedServiceUrlException or HttpRequestException or TaskCanceledException)
         {
             LogReplyFailed(e);
+            return e;
         }
     }
 
-    private bool FirstTime(Activity activity)
+    /// <summary>
+    /// Records the welcome of a conversation as an outbound message, or returns null when one is on file. The
+    /// unique (channel, external id) index decides between two deliveries racing, on any instance, across restarts.
+    /// </summary>
+    private async Task<Message?> RecordWelcomeAsync(Activity activity, IReadOnlyList<BotReply> welcome, CancellationToken cancellationToken)
     {
-        var key = "teams-welcome:" + (activity.Id is { } id ? TeamsActivities.ExternalId(activity.Conversation!.Id!, id) : activity.Conversation!.Id);
-        if (recent.TryGetValue(key, out _))
+        var key = WelcomeKey(activity);
+        if (await db.Messages.AnyAsync(m => m.Channel == Channel.Teams && m.ExternalId == key, cancellationToken))
         {
-            return false;
+            return null;
         }
 
-        recent.Set(key, true, RememberFor);
-        return true;
+        var record = new Message
+        {
+            Channel = Channel.Teams,
+            Direction = MessageDirection.Outbound,
+            Visibility = MessageVisibility.Public,
+            Kind = MessageKind.BotReply,
+            ExternalId = key,
+            Body = string.Join("\n\n", welcome.Select(r => r.ToPlainText())),
+            Author = desk.Value.Name,
+            Recipient = Address(activity.From),
+            DeliveryState = DeliveryState.Queued,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Messages.Add(record);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return record;
+        }
+        catch (DbUpdateException)
+        {
+            db.Entry(record).State = EntityState.Detached;
+            if (await db.Messages.AnyAsync(m => m.Channel == Channel.Teams && m.ExternalId == key, cancellationToken))
+            {
+                return null;
+            }
+
+            throw;
+        }
     }
 
     /// <summary>

@@ -94,16 +94,44 @@ public class TeamsConversationTests
         Assert.Equal(before, host.Connector.Calls.Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_conversation_is_welcomed_once_across_redeliveries_repeats_and_restarts(DatabaseProvider provider)
+    {
+        string database;
+        await using (var host = await TeamsHost.StartAsync(provider))
+        {
+            var install = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+            await host.PostAsync(install);
+            await host.PostAsync(install);
+            var repeated = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+            repeated["id"] = "f:repeated-install";
+            await host.PostAsync(repeated);
+
+            Assert.Single(host.Connector.Calls);
+            var welcome = await host.InDatabaseAsync(db => db.Messages.SingleAsync());
+            Assert.Equal((MessageDirection.Outbound, MessageKind.BotReply, DeliveryState.Sent), (welcome.Direction, welcome.Kind, welcome.DeliveryState));
+            Assert.Contains("Service Desk", welcome.Body);
+            database = host.Desk.ConnectionString;
+        }
+
+        await using var restarted = await TeamsHost.StartAsync(provider, database);
+        var again = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", restarted.Connector.ServiceUrl);
+        Assert.Equal(HttpStatusCode.OK, (await restarted.PostAsync(again)).StatusCode);
+        Assert.Empty(restarted.Connector.Calls);
+    }
+
     [Fact]
-    public async Task A_redelivered_install_greets_once()
+    public async Task A_welcome_the_connector_refuses_is_recorded_as_failed()
     {
         await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
-        var install = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+        host.Connector.Script(ScriptedResponse.Blocked());
 
-        await host.PostAsync(install);
-        await host.PostAsync(install);
+        await host.PostAsync(TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl));
 
-        Assert.Single(host.Connector.Calls);
+        var welcome = await host.InDatabaseAsync(db => db.Messages.SingleAsync());
+        Assert.Equal(DeliveryState.Failed, welcome.DeliveryState);
+        Assert.NotNull(welcome.DeliveryError);
     }
 
     [Fact]
