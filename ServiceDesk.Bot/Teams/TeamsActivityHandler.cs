@@ -331,8 +331,24 @@ public sealed partial class TeamsActivityHandler(
     private int MaxLength<TEntity>(string property) =>
         db.Model.FindEntityType(typeof(TEntity))?.FindProperty(property)?.GetMaxLength() ?? int.MaxValue;
 
-    /// <summary>The conversation the desk keeps for the activity's sender.</summary>
-    private static string ConversationKey(Activity activity, string sender) => activity.Conversation!.Id!;
+    /// <summary>
+    /// The conversation the desk keeps for the activity's sender. A personal chat is one person's; in a group chat
+    /// or a team channel each sender has their own dialog, tickets and agent (two people reporting in one channel
+    /// are not one conversation), across the channel's threads. Replies still go where the person last wrote:
+    /// the reply handle keeps the full conversation id.
+    /// </summary>
+    private static string ConversationKey(Activity activity, string sender)
+    {
+        var conversation = activity.Conversation!;
+        var personal = conversation.ConversationType is "personal" || (conversation.ConversationType is null && conversation.IsGroup != true);
+        if (personal)
+        {
+            return conversation.Id!;
+        }
+
+        var thread = conversation.Id!.IndexOf(";messageid=", StringComparison.OrdinalIgnoreCase);
+        return (thread < 0 ? conversation.Id : conversation.Id[..thread]) + "|" + ContactIdentity.Normalize(Channel.Teams, sender);
+    }
 
     /// <summary>The external id of the welcome in a conversation: stored once, so it is sent once.</summary>
     private static string WelcomeKey(Activity activity) => "welcome|" + activity.Conversation!.Id!;

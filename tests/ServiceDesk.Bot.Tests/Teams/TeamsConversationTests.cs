@@ -238,6 +238,44 @@ public class TeamsConversationTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task Two_people_in_one_channel_are_two_conversations_and_one_person_keeps_theirs_across_threads(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        const string Ana = "0b6f1c39-1111-4a4b-9b7e-00000000000a", Ben = "0b6f1c39-1111-4a4b-9b7e-00000000000b";
+
+        await host.PostAsync(ChannelMessage(host, "The Wi-Fi on floor 3 is down", "1700000000301", Ana, thread: "1700000000301"));
+        await host.PostAsync(ChannelMessage(host, "My laptop does not boot", "1700000000302", Ben, thread: "1700000000301"));
+        await host.PostAsync(ChannelMessage(host, "help", "1700000000303", Ana, thread: "1700000000399"));
+
+        Assert.Equal(2, await host.TicketCountAsync());
+        var conversations = await host.InDatabaseAsync(db => db.Conversations.OrderBy(c => c.Id).Select(c => new { c.ExternalKey, c.ContactId }).ToListAsync());
+        Assert.Equal(2, conversations.Count);
+        Assert.NotEqual(conversations[0].ContactId, conversations[1].ContactId);
+        Assert.All(conversations, c => Assert.StartsWith("19:it-support@thread.tacv2|", c.ExternalKey));
+        var titles = await host.InDatabaseAsync(db => db.Tickets.OrderBy(t => t.Id).Select(t => t.Title).ToListAsync());
+        Assert.Equal(["The Wi-Fi on floor 3 is down", "My laptop does not boot"], titles);
+
+        // Ana's second thread is Ana's conversation still, answered in that thread.
+        var answers = await host.InDatabaseAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => m.ConversationId).ToListAsync());
+        Assert.Equal(answers[0], answers[2]);
+        Assert.NotEqual(answers[0], answers[1]);
+        await host.Connector.WaitForAsync(c => c.ConversationId == "19:it-support@thread.tacv2;messageid=1700000000399", Timeout);
+    }
+
+    private static JsonObject ChannelMessage(TeamsHost host, string text, string id, string user, string thread)
+    {
+        var message = host.Message(text, id: id, user: user);
+        message["conversation"] = new JsonObject
+        {
+            ["isGroup"] = true,
+            ["conversationType"] = "channel",
+            ["id"] = "19:it-support@thread.tacv2;messageid=" + thread,
+        };
+        return message;
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task A_status_change_through_the_api_reaches_the_user_in_teams(DatabaseProvider provider)
     {
         await using var host = await TeamsHost.StartAsync(provider);
