@@ -86,34 +86,36 @@ internal sealed partial class ChatBot(
         var inbound = turn.Message;
         var now = time.GetUtcNow();
         var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey, ct);
-        if (conversation is { Mode: not ConversationMode.Bot })
+        var contact = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
+        var state = ReadState(conversation, now);
+        var intent = await ReadIntentAsync(turn, state, conversation, now, ct);
+        var language = contact?.Language ?? Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage;
+        if (conversation is { Mode: not ConversationMode.Bot } && !AnswersTheDesk(intent, state))
         {
             // A person holds the conversation: the message goes on its ticket as on any channel, and the bot stays silent.
             var filed = await intake.ReceiveInTransactionAsync(
-                inbound with { Text = TranscriptText(turn, DialogState.Empty), Acknowledge = true, RecordOnly = false },
+                inbound with { Text = TranscriptText(turn, DialogState.Empty, language), Acknowledge = true, RecordOnly = false },
                 queued,
                 retry,
                 ct);
             var duplicate = filed.Outcome == IntakeOutcome.Duplicate;
             return new TakenTurn(
-                new ChatTurnResult(duplicate, [], NumberOf(filed), conversation.Mode),
+                new ChatTurnResult(duplicate, [], NumberOf(filed), conversation.Mode) { Language = language },
                 duplicate ? null : new StoredTurn(filed.MessageId, conversation.Id, filed.TicketId, Queued: false));
         }
 
-        var contact = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
-        var state = ReadState(conversation, now);
-        var intent = await ReadIntentAsync(turn, state, conversation, now, ct);
+        var modeBefore = conversation?.Mode ?? ConversationMode.Bot;
         var fileOn = contact is null ? null : await FilingTargetAsync(intent, state, contact, now, ct);
 
         // Commands and answers stay in the conversation; what the user tells about a ticket goes on it.
         var result = await intake.ReceiveInTransactionAsync(
-            inbound with { Text = TranscriptText(turn, state), Acknowledge = false, StartsNewTicket = false, RecordOnly = fileOn is null, TicketId = fileOn },
+            inbound with { Text = TranscriptText(turn, state, language), Acknowledge = false, StartsNewTicket = false, RecordOnly = fileOn is null, TicketId = fileOn },
             queued,
             retry,
             ct);
         if (result.Outcome == IntakeOutcome.Duplicate)
         {
-            return new TakenTurn(new ChatTurnResult(true, [], NumberOf(result), conversation?.Mode ?? ConversationMode.Bot), null);
+            return new TakenTurn(new ChatTurnResult(true, [], NumberOf(result), modeBefore) { Language = language }, null);
         }
 
         // All tracked already: FindAsync answers from the change tracker.
@@ -136,9 +138,22 @@ internal sealed partial class ChatBot(
         await db.SaveChangesAsync(ct);
         var mode = context.Conversation.Mode;
         return new TakenTurn(
-            new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode),
-            new StoredTurn(message!.Id, context.Conversation.Id, message.TicketId, Queued: mode == ConversationMode.WaitingForAgent));
+            new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode) { Language = context.Language },
+            new StoredTurn(message!.Id, context.Conversation.Id, message.TicketId, Queued: mode == ConversationMode.WaitingForAgent && modeBefore != mode));
     }
+
+    /// <summary>
+    /// While a person holds the conversation, what still goes to the bot: answers to a resolution notice (confirm,
+    /// reject, a rating and its comment). They are about a resolved ticket, not words for the agent; filed as a
+    /// message they would reopen the ticket and the rating would be lost.
+    /// </summary>
+    private static bool AnswersTheDesk(Intent intent, DialogState state) => intent.Kind switch
+    {
+        IntentKind.ConfirmResolution or IntentKind.RejectResolution or IntentKind.Rate => true,
+        IntentKind.Text => state.Step == DialogStep.SatisfactionComment,
+        IntentKind.Answer => state.Step == DialogStep.SatisfactionComment && DialogSteps.Parse(intent.Step) == DialogStep.SatisfactionComment,
+        _ => false,
+    };
 
     private DialogState ReadState(Conversation? conversation, DateTimeOffset now)
     {
@@ -165,10 +180,17 @@ internal sealed partial class ChatBot(
         }
 
         // A bare number picks one of the numbered choices offered last, unless a resolution notice asking
-        // for a 1-5 rating came after them: then it is the rating.
+        // for a 1-5 rating came after them: then it is the rating. While a person holds the conversation the
+        // bot offers no choices, and a number is a rating only if the agent has not written since the notice.
         var number = intent.Number!.Value;
+        var held = conversation is { Mode: not ConversationMode.Bot };
         var notice = conversation is not null && number is >= 1 and <= 5 ? await LatestResolutionNoticeAsync(conversation.Id, now, ct) : null;
-        var choice = state.Numbered && number >= 1 && number <= state.Choices.Count ? state.Choices[number - 1] : null;
+        if (notice is not null && held && await AgentWroteSinceAsync(conversation!.Id, notice.MessageId, ct))
+        {
+            notice = null;
+        }
+
+        var choice = !held && state.Numbered && number >= 1 && number <= state.Choices.Count ? state.Choices[number - 1] : null;
         if (choice is not null && (notice is null || notice.SentAt <= state.UpdatedAt))
         {
             return reader.FromAction(choice.Data);
@@ -182,7 +204,7 @@ internal sealed partial class ChatBot(
         return state.IsIdle ? new Intent(IntentKind.Unknown) : new Intent(IntentKind.Text) { Text = intent.Text };
     }
 
-    private sealed record ResolutionNotice(long TicketId, DateTimeOffset SentAt);
+    private sealed record ResolutionNotice(long MessageId, long TicketId, DateTimeOffset SentAt);
 
     private Task<ResolutionNotice?> LatestResolutionNoticeAsync(long conversationId, DateTimeOffset now, CancellationToken ct)
     {
@@ -190,9 +212,12 @@ internal sealed partial class ChatBot(
         return db.Messages.AsNoTracking()
             .Where(m => m.ConversationId == conversationId && m.Kind == MessageKind.ResolutionNotification && m.TicketId != null && m.CreatedAt >= since)
             .OrderByDescending(m => m.Id)
-            .Select(m => new ResolutionNotice(m.TicketId!.Value, m.CreatedAt))
+            .Select(m => new ResolutionNotice(m.Id, m.TicketId!.Value, m.CreatedAt))
             .FirstOrDefaultAsync(ct);
     }
+
+    private Task<bool> AgentWroteSinceAsync(long conversationId, long messageId, CancellationToken ct) =>
+        db.Messages.AnyAsync(m => m.ConversationId == conversationId && m.Id > messageId && m.Kind == MessageKind.AgentReply, ct);
 
     /// <summary>The ticket the user's message belongs on, or null when it is a command or an answer to the bot.</summary>
     private async Task<long?> FilingTargetAsync(Intent intent, DialogState state, Contact contact, DateTimeOffset now, CancellationToken ct)
@@ -369,7 +394,7 @@ internal sealed partial class ChatBot(
     }
 
     /// <summary>What the transcript shows for the turn: the typed text, or the button the user pressed.</summary>
-    private static string TranscriptText(ChatTurn turn, DialogState state)
+    private static string TranscriptText(ChatTurn turn, DialogState state, string language)
     {
         if (!string.IsNullOrWhiteSpace(turn.Message.Text) || turn.Action is not { } data)
         {
@@ -383,7 +408,21 @@ internal sealed partial class ChatBot(
         }
 
         var pressed = state.Choices.FirstOrDefault(c => c.Data.All(d => data.TryGetValue(d.Key, out var v) && v == d.Value));
-        return pressed?.Label ?? "[" + string.Join(' ', data.Values) + "]";
+        return pressed?.Label ?? ResolutionAnswer(data, language) ?? "[" + string.Join(' ', data.Values) + "]";
+    }
+
+    /// <summary>A button of a resolution notice (the outbox sent it, so it is not among the dialog's choices), in words.</summary>
+    private static string? ResolutionAnswer(IReadOnlyDictionary<string, string> data, string language)
+    {
+        var ticket = data.GetValueOrDefault(ChatActions.TicketKey);
+        return data.GetValueOrDefault(ChatActions.Key) switch
+        {
+            ChatActions.ConfirmResolution => $"{ticket}: {BotTexts.Format("Choice_Confirm", language)}",
+            ChatActions.RejectResolution => $"{ticket}: {BotTexts.Format("Choice_Reject", language)}",
+            ChatActions.Rate when data.GetValueOrDefault(ChatActions.RatingKey) is [>= '1' and <= '5'] rating =>
+                $"{ticket}: {rating}/5 ({BotTexts.Format("Rating_" + rating, language)})",
+            _ => null,
+        };
     }
 
     private static string? NumberOf(IntakeResult result) => result.TicketId == 0 ? null : result.TicketNumber;

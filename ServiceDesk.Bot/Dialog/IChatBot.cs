@@ -32,4 +32,8 @@ public sealed record ChatTurn
 /// <param name="Duplicate">The turn was already handled (a redelivery): nothing was written, and the replies are empty.</param>
 /// <param name="Replies">What the bot answers, in order; empty while a person holds the conversation.</param>
 /// <param name="TicketNumber">The ticket the turn created or added to, if any.</param>
-public sealed record ChatTurnResult(bool Duplicate, IReadOnlyList<BotReply> Replies, string? TicketNumber, ConversationMode Mode);
+public sealed record ChatTurnResult(bool Duplicate, IReadOnlyList<BotReply> Replies, string? TicketNumber, ConversationMode Mode)
+{
+    /// <summary>The user's language (<c>es</c>/<c>en</c>), for what the channel says itself around the replies.</summary>
+    public string? Language { get; init; }
+}

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Memory;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Channels.Teams;
@@ -10,6 +10,7 @@ using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Bot.Teams;
 
@@ -23,17 +24,21 @@ public sealed partial class TeamsActivityHandler(
     BotConnectorClient connector,
     MessageRevisions revisions,
     ContactReachability reachability,
-    IMemoryCache recent,
     IOptions<DeskOptions> desk,
+    ServiceDeskDbContext db,
+    TimeProvider time,
     ILogger<TeamsActivityHandler> logger)
 {
     private const string CardActionInvoke = "adaptiveCard/action";
 
-    /// <summary>How long an install or welcome is remembered, so a redelivered one does not greet twice.</summary>
-    private static readonly TimeSpan RememberFor = TimeSpan.FromMinutes(30);
-
     public async Task<IResult> HandleAsync(Activity activity, CancellationToken cancellationToken)
     {
+        if (OverLongId(activity) is { } field)
+        {
+            LogOverLongId(activity.Type, field);
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"The activity's {field} is longer than the desk can store.");
+        }
+
         switch (activity.Type)
         {
             case ActivityTypes.Message:
@@ -96,6 +101,9 @@ public sealed partial class TeamsActivityHandler(
 
         var turn = new ChatTurn { Message = Inbound(activity, sender, string.Empty, []), Action = action, RichReplies = true };
         var result = await bot.HandleAsync(turn, cancellationToken);
+
+        // The contact's remembered language wins over the client's locale, as in the bot's own replies.
+        language = result.Language ?? language;
         if (result.Duplicate)
         {
             return Invoke(InvokeResponse.Message(TeamsTexts.Format("ActionAlreadyHandled", language)));
@@ -131,7 +139,7 @@ public sealed partial class TeamsActivityHandler(
             return Results.Ok();
         }
 
-        if (activity.Conversation?.Id is null || string.IsNullOrWhiteSpace(activity.ServiceUrl) || !FirstTime(activity))
+        if (activity.Conversation?.Id is null || string.IsNullOrWhiteSpace(activity.ServiceUrl))
         {
             return Results.Ok();
         }
@@ -141,17 +149,28 @@ public sealed partial class TeamsActivityHandler(
             await reachability.RestoreAsync(Channel.Teams, installer, cancellationToken);
         }
 
+        var welcome = bot.Welcome(activity.EffectiveLocale);
+        if (await RecordWelcomeAsync(activity, welcome, cancellationToken) is not { } record)
+        {
+            // Welcomed before (a redelivery, a repeated update, another instance): once per conversation.
+            return Results.Ok();
+        }
+
         var style = AdaptiveCards.StyleFor(activity.ChannelId);
-        foreach (var reply in bot.Welcome(activity.EffectiveLocale))
+        Exception? failure = null;
+        foreach (var reply in welcome)
         {
             var message = TeamsActivities.FromReply(reply, style);
             message.ChannelId = activity.ChannelId;
             message.Conversation = activity.Conversation;
             message.From = activity.Recipient;
             message.Locale = activity.EffectiveLocale;
-            await SendSafelyAsync(() => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, message, cancellationToken));
+            failure ??= await SendSafelyAsync(() => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, message, cancellationToken));
         }
 
+        record.DeliveryState = failure is null ? DeliveryState.Sent : DeliveryState.Failed;
+        record.DeliveryError = failure?.Message is { } error && error.Length > 1000 ? error[..1000] : failure?.Message;
+        await db.SaveChangesAsync(cancellationToken);
         return Results.Ok();
     }
 
@@ -225,31 +244,116 @@ public sealed partial class TeamsActivityHandler(
     /// The user's turn is already stored when the answer is sent: a Connector failure must not fail the request,
     /// or the channel would redeliver a turn the desk has (and would then ignore as a duplicate).
     /// </summary>
-    private async Task SendSafelyAsync(Func<Task> send)
+    private async Task<Exception?> SendSafelyAsync(Func<Task> send)
     {
         try
         {
             await send();
+            return null;
         }
         catch (Exception e) when (e is ConnectorException or UntrustedServiceUrlException or HttpRequestException or TaskCanceledException)
         {
             LogReplyFailed(e);
+            return e;
         }
     }
 
-    private bool FirstTime(Activity activity)
+    /// <summary>
+    /// Records the welcome of a conversation as an outbound message, or returns null when one is on file. The
+    /// unique (channel, external id) index decides between two deliveries racing, on any instance, across restarts.
+    /// </summary>
+    private async Task<Message?> RecordWelcomeAsync(Activity activity, IReadOnlyList<BotReply> welcome, CancellationToken cancellationToken)
     {
-        var key = "teams-welcome:" + (activity.Id is { } id ? TeamsActivities.ExternalId(activity.Conversation!.Id!, id) : activity.Conversation!.Id);
-        if (recent.TryGetValue(key, out _))
+        var key = WelcomeKey(activity);
+        if (await db.Messages.AnyAsync(m => m.Channel == Channel.Teams && m.ExternalId == key, cancellationToken))
         {
-            return false;
+            return null;
         }
 
-        recent.Set(key, true, RememberFor);
-        return true;
+        var record = new Message
+        {
+            Channel = Channel.Teams,
+            Direction = MessageDirection.Outbound,
+            Visibility = MessageVisibility.Public,
+            Kind = MessageKind.BotReply,
+            ExternalId = key,
+            Body = string.Join("\n\n", welcome.Select(r => r.ToPlainText())),
+            Author = desk.Value.Name,
+            Recipient = Address(activity.From),
+            DeliveryState = DeliveryState.Queued,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Messages.Add(record);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return record;
+        }
+        catch (DbUpdateException)
+        {
+            db.Entry(record).State = EntityState.Detached;
+            if (await db.Messages.AnyAsync(m => m.Channel == Channel.Teams && m.ExternalId == key, cancellationToken))
+            {
+                return null;
+            }
+
+            throw;
+        }
     }
 
-    private static InboundMessage Inbound(Activity activity, string sender, string text, IReadOnlyList<AttachmentInfo> attachments)
+    /// <summary>
+    /// The first id of the activity that would not fit its column, or null. Such an activity is refused whole:
+    /// clipped, two different ids could become one and a message would be taken for another's redelivery.
+    /// </summary>
+    private string? OverLongId(Activity activity)
+    {
+        if (activity.Conversation?.Id is not { } conversation)
+        {
+            return null;
+        }
+
+        var sender = Address(activity.From);
+        if (sender is not null && sender.Length > MaxLength<ContactIdentity>(nameof(ContactIdentity.Address)))
+        {
+            return "from.id";
+        }
+
+        if (ConversationKey(activity, sender ?? string.Empty).Length > MaxLength<Conversation>(nameof(Conversation.ExternalKey)))
+        {
+            return "conversation.id";
+        }
+
+        // The longest external id the desk derives from the activity: its own, or the one that remembers a welcome.
+        var externalId = TeamsActivities.ExternalId(conversation, activity.Id ?? ContentKey(activity));
+        return Math.Max(externalId.Length, WelcomeKey(activity).Length) > MaxLength<Message>(nameof(Message.ExternalId)) ? "id" : null;
+    }
+
+    private int MaxLength<TEntity>(string property) =>
+        db.Model.FindEntityType(typeof(TEntity))?.FindProperty(property)?.GetMaxLength() ?? int.MaxValue;
+
+    /// <summary>
+    /// The conversation the desk keeps for the activity's sender. A personal chat is one person's; in a group chat
+    /// or a team channel each sender has their own dialog, tickets and agent (two people reporting in one channel
+    /// are not one conversation), across the channel's threads. Replies still go where the person last wrote:
+    /// the reply handle keeps the full conversation id.
+    /// </summary>
+    private static string ConversationKey(Activity activity, string sender)
+    {
+        var conversation = activity.Conversation!;
+        var personal = conversation.ConversationType is "personal" || (conversation.ConversationType is null && conversation.IsGroup != true);
+        if (personal)
+        {
+            return conversation.Id!;
+        }
+
+        var thread = conversation.Id!.IndexOf(";messageid=", StringComparison.OrdinalIgnoreCase);
+        return (thread < 0 ? conversation.Id : conversation.Id[..thread]) + "|" + ContactIdentity.Normalize(Channel.Teams, sender);
+    }
+
+    /// <summary>The external id of the welcome in a conversation: stored once, so it is sent once.</summary>
+    private static string WelcomeKey(Activity activity) => "welcome|" + activity.Conversation!.Id!;
+
+    private InboundMessage Inbound(Activity activity, string sender, string text, IReadOnlyList<AttachmentInfo> attachments)
     {
         var conversationId = activity.Conversation!.Id!;
         return new InboundMessage
@@ -257,8 +361,11 @@ public sealed partial class TeamsActivityHandler(
             Channel = Channel.Teams,
             ExternalId = TeamsActivities.ExternalId(conversationId, activity.Id ?? ContentKey(activity)),
             SenderAddress = sender,
-            SenderName = activity.From?.Name,
-            ConversationKey = conversationId,
+            // A name is not an id: one longer than the desk keeps is shortened, not refused.
+            SenderName = activity.From?.Name is { } name && name.Length > MaxLength<Contact>(nameof(Contact.DisplayName))
+                ? name[..MaxLength<Contact>(nameof(Contact.DisplayName))]
+                : activity.From?.Name,
+            ConversationKey = ConversationKey(activity, sender),
             ReplyHandle = ConversationReference.From(activity)?.ToJson(),
             Text = text,
             Attachments = attachments,
@@ -373,6 +480,9 @@ public sealed partial class TeamsActivityHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a {Type} activity (name {Name})")]
     private partial void LogIgnored(string? type, string? name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Type} activity: its {Field} is longer than the desk stores")]
+    private partial void LogOverLongId(string? type, string field);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} members added to a {ConversationType} conversation")]
     private partial void LogMembersAdded(int count, string? conversationType);

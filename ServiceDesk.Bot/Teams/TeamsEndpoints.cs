@@ -28,6 +28,12 @@ public static partial class TeamsEndpoints
         CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(TeamsEndpoints));
+        if (context.Request.ContentLength > MaxActivityBytes)
+        {
+            LogTooLarge(logger, context.Request.ContentLength.Value);
+            return TooLarge();
+        }
+
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = MaxActivityBytes;
@@ -37,6 +43,12 @@ public static partial class TeamsEndpoints
         try
         {
             activity = await JsonSerializer.DeserializeAsync(context.Request.Body, TeamsJson.Default.Activity, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // A chunked body that grew past the limit while being read.
+            LogTooLarge(logger, MaxActivityBytes);
+            return TooLarge();
         }
         catch (Exception e) when (e is JsonException or BadHttpRequestException)
         {
@@ -75,11 +87,17 @@ public static partial class TeamsEndpoints
         return await handler.HandleAsync(activity, cancellationToken);
     }
 
+    private static IResult TooLarge() =>
+        Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: $"An activity is at most {MaxActivityBytes} bytes.");
+
     /// <summary>Loopback, or an in-process or Unix-socket caller (no IP at all).</summary>
     private static bool IsLocal(IPAddress? address) => address is null || IPAddress.IsLoopback(address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a malformed activity: {Reason}")]
     private static partial void LogMalformed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused an activity body of {Bytes} bytes or more")]
+    private static partial void LogTooLarge(ILogger logger, long bytes);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Type} activity from {Remote}: {Reason}")]
     private static partial void LogRefused(ILogger logger, IPAddress? remote, string? type, string? reason);

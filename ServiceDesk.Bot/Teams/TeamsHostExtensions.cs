@@ -8,7 +8,6 @@ public static class TeamsHostExtensions
     public static IServiceCollection AddTeams(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddTeamsChannel(configuration);
-        services.AddMemoryCache();
         services.AddScoped<TeamsActivityHandler>();
         return services;
     }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Resources;
+using ServiceDesk.Core.Notifications;
 
 namespace ServiceDesk.Channels.Sms;
 
@@ -10,7 +10,7 @@ public static class SmsTexts
 
     public static string Format(string key, string language, params object[] args)
     {
-        var culture = CultureInfo.GetCultureInfo(language == "es" ? "es-ES" : "en-GB");
+        var culture = NotificationTexts.CultureFor(language);
         var template = Resources.GetString(key, culture)
             ?? throw new InvalidOperationException($"Missing SMS text '{key}'.");
         return string.Format(culture, template, args);

@@ -75,10 +75,10 @@ public sealed partial class BotAuthenticator
         var issuer = unvalidated.Issuer;
         ConfigurationManager<OpenIdConnectConfiguration> keys;
         string[] issuers;
-        if (issuer == TeamsOptions.BotFrameworkIssuer)
+        if (issuer == _options.BotFrameworkIssuer)
         {
             keys = _botFramework;
-            issuers = [TeamsOptions.BotFrameworkIssuer];
+            issuers = [_options.BotFrameworkIssuer];
         }
         else if (_entra is not null && _options.TenantIssuers.Contains(issuer))
         {

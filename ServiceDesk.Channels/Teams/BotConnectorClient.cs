@@ -91,7 +91,7 @@ public sealed partial class BotConnectorClient(
                 continue;
             }
 
-            var failure = ConnectorException.From(response, text);
+            var failure = ConnectorException.From(response, text, time.GetUtcNow());
             if (!failure.IsTransient)
             {
                 throw failure;
@@ -174,7 +174,8 @@ public sealed class ConnectorException(HttpStatusCode status, string? errorCode,
 
     internal ConnectorException WithRetryAfter(TimeSpan delay) => new(Status, ErrorCode, Message, RetryAfter ?? delay);
 
-    internal static ConnectorException From(HttpResponseMessage response, string body)
+    /// <param name="now">When the answer came: a Retry-After date is a wait from then.</param>
+    internal static ConnectorException From(HttpResponseMessage response, string body, DateTimeOffset now)
     {
         var code = ErrorCodeOf(body);
         var summary = body.Length <= 500 ? body : body[..500] + "…";
@@ -182,10 +183,10 @@ public sealed class ConnectorException(HttpStatusCode status, string? errorCode,
             response.StatusCode,
             code,
             $"Bot Connector answered {(int)response.StatusCode} {response.ReasonPhrase}{(code is null ? "" : $" ({code})")}: {summary}",
-            RetryAfterOf(response));
+            RetryAfterOf(response, now));
     }
 
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response, DateTimeOffset now)
     {
         var header = response.Headers.RetryAfter;
         if (header?.Delta is { } delta)
@@ -193,7 +194,7 @@ public sealed class ConnectorException(HttpStatusCode status, string? errorCode,
             return delta;
         }
 
-        return header?.Date is { } date ? (date - DateTimeOffset.UtcNow) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero : null;
+        return header?.Date is { } date ? (date - now) is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero : null;
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ public sealed partial class ConnectorTokenProvider(IHttpClientFactory httpClient
                     ["grant_type"] = "client_credentials",
                     ["client_id"] = settings.MicrosoftAppId!,
                     ["client_secret"] = settings.MicrosoftAppPassword ?? string.Empty,
-                    ["scope"] = TeamsOptions.ConnectorScope,
+                    ["scope"] = settings.ConnectorScope,
                 }),
             };
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
@@ -111,7 +111,7 @@ public sealed partial class ConnectorTokenProvider(IHttpClientFactory httpClient
     private static HttpRequestMessage ManagedIdentityRequest(TeamsOptions settings)
     {
         // The Azure instance metadata endpoint: the resource is the scope without "/.default".
-        var resource = Uri.EscapeDataString(TeamsOptions.ConnectorScope[..^"/.default".Length]);
+        var resource = Uri.EscapeDataString(settings.ConnectorScope[..^"/.default".Length]);
         var url = string.Create(
             CultureInfo.InvariantCulture,
             $"{settings.ResolvedTokenEndpoint}?api-version=2018-02-01&resource={resource}&client_id={Uri.EscapeDataString(settings.MicrosoftAppId!)}");

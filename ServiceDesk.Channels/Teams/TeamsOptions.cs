@@ -16,11 +16,9 @@ public sealed class TeamsOptions : IValidatableObject
 
     public const string PublicOpenIdMetadataUrl = "https://login.botframework.com/v1/.well-known/openidconfiguration";
 
-    /// <summary>The issuer of the tokens Azure Bot Service sends to bots.</summary>
-    public const string BotFrameworkIssuer = "https://api.botframework.com";
+    public const string PublicBotFrameworkIssuer = "https://api.botframework.com";
 
-    /// <summary>What the desk asks for when it calls the Bot Connector.</summary>
-    public const string ConnectorScope = "https://api.botframework.com/.default";
+    public const string PublicConnectorScope = "https://api.botframework.com/.default";
 
     /// <summary>The Entra app id of the bot; empty turns authentication off (loopback callers only).</summary>
     public string? MicrosoftAppId { get; set; }
@@ -34,6 +32,14 @@ public sealed class TeamsOptions : IValidatableObject
 
     [Url]
     public string OpenIdMetadataUrl { get; set; } = PublicOpenIdMetadataUrl;
+
+    /// <summary>The issuer of the tokens Azure Bot Service sends to bots (a sovereign cloud has its own, e.g. <c>https://api.botframework.us</c>).</summary>
+    [Required]
+    public string BotFrameworkIssuer { get; set; } = PublicBotFrameworkIssuer;
+
+    /// <summary>What the desk asks for when it calls the Bot Connector (sovereign clouds: e.g. <c>https://api.botframework.us/.default</c>).</summary>
+    [Required]
+    public string ConnectorScope { get; set; } = PublicConnectorScope;
 
     /// <summary>Where the desk gets its Connector token; empty picks the cloud default for the app type.</summary>
     public string? TokenEndpoint { get; set; }
@@ -99,6 +105,12 @@ public sealed class TeamsOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Channels:Teams:{key} must be an absolute URL.", [key]);
             }
+        }
+
+        if (!ConnectorScope.EndsWith("/.default", StringComparison.Ordinal) || !Uri.TryCreate(ConnectorScope, UriKind.Absolute, out _))
+        {
+            yield return new ValidationResult(
+                $"Channels:Teams:ConnectorScope is a resource URL ending in '/.default', such as '{PublicConnectorScope}'.", [nameof(ConnectorScope)]);
         }
 
         foreach (var host in AllowedServiceUrlHosts)

@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Tickets;
+using static ServiceDesk.Bot.Tests.Dialog.TicketTests;
 
 namespace ServiceDesk.Bot.Tests.Dialog;
 
@@ -108,4 +110,97 @@ public class HandoffTests
         Assert.Equal("El proyector de la sala de juntas parpadea", ticket.Title);
         Assert.Equal(Core.Priorities.Impact.High, ticket.Impact);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Answers_to_a_resolution_notice_reach_the_bot_while_an_agent_holds_the_conversation(DatabaseProvider provider)
+    {
+        await using var desk = await BotDesk.CreateAsync(provider);
+        var peter = ChatUser.Teams(desk);
+        var number = (await peter.SayAsync("agent")).TicketNumber!;
+        var conversation = await desk.ConversationAsync(peter);
+        await TakeOverAsync(desk, conversation.Id);
+        await ChangeAsync(desk, number, TicketStatus.Resolved);
+
+        // A low rating from the resolution card, then its comment typed: both the bot's, neither reopens the ticket.
+        var rated = await peter.ActAsync((ChatActions.Key, ChatActions.Rate), (ChatActions.TicketKey, number), (ChatActions.RatingKey, "2"));
+        Assert.Equal(ConversationMode.Agent, rated.Mode);
+        Assert.Equal("Thank you. What could we have done better?", rated.Replies.Single().Text);
+        var commented = await peter.SayAsync("It took two days");
+        Assert.StartsWith($"Thank you for your feedback on {number}", commented.Said());
+
+        await desk.QueryAsync(async db =>
+        {
+            var response = await db.SatisfactionResponses.SingleAsync();
+            Assert.Equal((2, "It took two days"), (response.Rating, response.Comment));
+            var ticket = await db.Tickets.SingleAsync();
+            Assert.Equal(TicketStatus.Resolved, ticket.Status);
+            Assert.Equal(ConversationMode.Agent, (await db.Conversations.SingleAsync()).Mode);
+            var filed = await db.Messages.Where(m => m.TicketId == ticket.Id && m.Direction == MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => m.Body).ToListAsync();
+            Assert.Equal(["agent", $"{number}: 2/5 (Poor)", "It took two days"], filed);
+            return 0;
+        });
+
+        // Anything else goes to the agent again, and the bot is silent.
+        var toAgent = await peter.SayAsync("Can you also look at my second screen?");
+        Assert.Empty(toAgent.Replies);
+        Assert.Equal(1, await desk.QueryAsync(db => db.SatisfactionResponses.CountAsync()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_bare_rating_by_sms_while_waiting_for_an_agent_is_recorded_and_the_mode_kept(DatabaseProvider provider)
+    {
+        await using var desk = await BotDesk.CreateAsync(provider);
+        var ana = ChatUser.Sms(desk);
+        var number = (await ana.SayAsync("agente")).TicketNumber!;
+        await ChangeAsync(desk, number, TicketStatus.Resolved);
+        desk.Time.Advance(TimeSpan.FromMinutes(5));
+
+        var rated = await ana.SayAsync("5");
+
+        Assert.Equal(ConversationMode.WaitingForAgent, rated.Mode);
+        Assert.StartsWith($"¡Gracias por tu valoración de {number}!", rated.Said());
+        await desk.QueryAsync(async db =>
+        {
+            Assert.Equal(5, (await db.SatisfactionResponses.SingleAsync()).Rating);
+            Assert.Equal(TicketStatus.Resolved, (await db.Tickets.SingleAsync()).Status);
+            Assert.Equal(ConversationMode.WaitingForAgent, (await db.Conversations.SingleAsync()).Mode);
+            return 0;
+        });
+
+        // Once the agent writes after the notice, a number is for the agent again.
+        var conversation = await desk.ConversationAsync(ana);
+        await TakeOverAsync(desk, conversation.Id);
+        await desk.InScopeAsync(sp => sp.GetRequiredService<HandoffService>().SendAsync(conversation.Id, Eva, "¿Cuántos monitores tienes?", CancellationToken.None));
+        var answer = await ana.SayAsync("2");
+        Assert.Empty(answer.Replies);
+        Assert.Equal(5, (await desk.QueryAsync(db => db.SatisfactionResponses.SingleAsync())).Rating);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Confirming_a_resolution_while_an_agent_holds_the_conversation_closes_the_ticket(DatabaseProvider provider)
+    {
+        await using var desk = await BotDesk.CreateAsync(provider);
+        var peter = ChatUser.Teams(desk);
+        var number = (await peter.SayAsync("agent")).TicketNumber!;
+        await TakeOverAsync(desk, (await desk.ConversationAsync(peter)).Id);
+        await ChangeAsync(desk, number, TicketStatus.Resolved);
+
+        var confirmed = await peter.ActAsync((ChatActions.Key, ChatActions.ConfirmResolution), (ChatActions.TicketKey, number));
+
+        Assert.StartsWith($"Thanks for confirming: {number} is closed.", confirmed.Said());
+        Assert.Equal(ConversationMode.Agent, confirmed.Mode);
+        Assert.Equal(TicketStatus.Closed, (await desk.QueryAsync(db => db.Tickets.SingleAsync())).Status);
+    }
+
+    private static readonly AgentRef Eva = new("eva", "Eva");
+
+    private static Task TakeOverAsync(Testing.TestDesk desk, long conversationId) =>
+        desk.InScopeAsync(async sp =>
+        {
+            var result = await sp.GetRequiredService<HandoffService>().TakeOverAsync(conversationId, Eva, CancellationToken.None);
+            Assert.Equal(TakeOverOutcome.TakenOver, result.Outcome);
+        });
 }

@@ -30,6 +30,27 @@ public class TeamsAuthenticationTests
         Assert.Equal([host.Connector.ServiceUrl], trusted);
     }
 
+    [Fact]
+    public async Task A_sovereign_cloud_takes_its_own_issuer_and_connector_scope()
+    {
+        const string Issuer = "https://api.botframework.us", Scope = "https://api.botframework.us/.default";
+        await using var host = await TeamsHost.StartAsync(
+            DatabaseProvider.Sqlite,
+            authentication: true,
+            ("Channels:Teams:BotFrameworkIssuer", Issuer),
+            ("Channels:Teams:ConnectorScope", Scope));
+        host.Authority.ConnectorScope = Scope;
+        var serviceUrl = host.Connector.ServiceUrl;
+
+        var publicCloud = await host.PostAsync(host.Message("VPN drops", id: "1485983408601"), "Bearer " + host.Authority.MintChannelToken(serviceUrl));
+        var sovereign = await host.PostAsync(host.Message("VPN drops", id: "1485983408602"), "Bearer " + host.Authority.MintChannelToken(serviceUrl, issuer: Issuer));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, publicCloud.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, sovereign.StatusCode);
+        var reply = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_ReplyToActivity", Timeout);
+        Assert.Equal("Bearer " + host.Authority.TokenFor(1), reply.Authorization);
+    }
+
     public static TheoryData<string> ForgedTokens =>
     [
         "wrong audience", "expired", "wrong issuer", "bad signature", "serviceUrl mismatch", "no serviceurl claim",

@@ -94,16 +94,44 @@ public class TeamsConversationTests
         Assert.Equal(before, host.Connector.Calls.Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_conversation_is_welcomed_once_across_redeliveries_repeats_and_restarts(DatabaseProvider provider)
+    {
+        string database;
+        await using (var host = await TeamsHost.StartAsync(provider))
+        {
+            var install = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+            await host.PostAsync(install);
+            await host.PostAsync(install);
+            var repeated = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+            repeated["id"] = "f:repeated-install";
+            await host.PostAsync(repeated);
+
+            Assert.Single(host.Connector.Calls);
+            var welcome = await host.InDatabaseAsync(db => db.Messages.SingleAsync());
+            Assert.Equal((MessageDirection.Outbound, MessageKind.BotReply, DeliveryState.Sent), (welcome.Direction, welcome.Kind, welcome.DeliveryState));
+            Assert.Contains("Service Desk", welcome.Body);
+            database = host.Desk.ConnectionString;
+        }
+
+        await using var restarted = await TeamsHost.StartAsync(provider, database);
+        var again = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", restarted.Connector.ServiceUrl);
+        Assert.Equal(HttpStatusCode.OK, (await restarted.PostAsync(again)).StatusCode);
+        Assert.Empty(restarted.Connector.Calls);
+    }
+
     [Fact]
-    public async Task A_redelivered_install_greets_once()
+    public async Task A_welcome_the_connector_refuses_is_recorded_as_failed()
     {
         await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
-        var install = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+        host.Connector.Script(ScriptedResponse.Blocked());
 
-        await host.PostAsync(install);
-        await host.PostAsync(install);
+        await host.PostAsync(TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl));
 
-        Assert.Single(host.Connector.Calls);
+        var welcome = await host.InDatabaseAsync(db => db.Messages.SingleAsync());
+        Assert.Equal(DeliveryState.Failed, welcome.DeliveryState);
+        Assert.NotNull(welcome.DeliveryError);
     }
 
     [Fact]
@@ -121,6 +149,53 @@ public class TeamsConversationTests
         Assert.Equal("application/vnd.microsoft.error", (string?)body["type"]);
         Assert.Equal("BadRequest", (string?)body["value"]!["code"]);
         Assert.Equal(0, await host.TicketCountAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Ids_longer_than_the_desk_stores_are_refused_with_nothing_stored(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var longConversation = host.Message("Printer jammed", id: "1700000000200");
+        longConversation["conversation"]!["id"] = "a:" + new string('c', 600);
+        var longUser = host.Message("Printer jammed", id: "1700000000201", user: new string('u', 400));
+        var longId = host.Message("Printer jammed", id: new string('9', 600));
+        var longInvoke = TestActivities.Fixture("invoke-adaptiveCard-action.json", host.Connector.ServiceUrl);
+        longInvoke["id"] = new string('i', 600);
+
+        foreach (var (activity, field) in new[] { (longConversation, "conversation.id"), (longUser, "from.id"), (longId, "id"), (longInvoke, "id") })
+        {
+            var response = await host.PostAsync(activity);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+            Assert.Contains(field, (string?)problem!["title"]);
+        }
+
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Messages.CountAsync()));
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Contacts.CountAsync()));
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Conversations.CountAsync()));
+        Assert.Empty(host.Connector.Calls);
+
+        // A long display name is no id: shortened to what the desk keeps, and the message goes through.
+        var longName = host.Message("Printer jammed", id: "1700000000202");
+        longName["from"]!["name"] = new string('N', 300);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(longName)).StatusCode);
+        Assert.Equal(200, await host.InDatabaseAsync(db => db.Contacts.Select(c => c.DisplayName.Length).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task A_body_above_the_activity_limit_is_a_413()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var huge = host.Message(new string('x', 1024 * 1024 + 1), id: "1700000000210");
+
+        var response = await host.PostAsync(huge);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, await host.InDatabaseAsync(db => db.Messages.CountAsync()));
     }
 
     [Fact]
@@ -159,6 +234,44 @@ public class TeamsConversationTests
         Assert.Equal("the Wi-Fi on floor 3 is down", ticket);
         var reply = await host.Connector.WaitForAsync(c => c.Operation == "Conversations_ReplyToActivity", Timeout);
         Assert.Equal("19:it-support@thread.tacv2;messageid=1700000000100", reply.ConversationId);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Two_people_in_one_channel_are_two_conversations_and_one_person_keeps_theirs_across_threads(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        const string Ana = "0b6f1c39-1111-4a4b-9b7e-00000000000a", Ben = "0b6f1c39-1111-4a4b-9b7e-00000000000b";
+
+        await host.PostAsync(ChannelMessage(host, "The Wi-Fi on floor 3 is down", "1700000000301", Ana, thread: "1700000000301"));
+        await host.PostAsync(ChannelMessage(host, "My laptop does not boot", "1700000000302", Ben, thread: "1700000000301"));
+        await host.PostAsync(ChannelMessage(host, "help", "1700000000303", Ana, thread: "1700000000399"));
+
+        Assert.Equal(2, await host.TicketCountAsync());
+        var conversations = await host.InDatabaseAsync(db => db.Conversations.OrderBy(c => c.Id).Select(c => new { c.ExternalKey, c.ContactId }).ToListAsync());
+        Assert.Equal(2, conversations.Count);
+        Assert.NotEqual(conversations[0].ContactId, conversations[1].ContactId);
+        Assert.All(conversations, c => Assert.StartsWith("19:it-support@thread.tacv2|", c.ExternalKey));
+        var titles = await host.InDatabaseAsync(db => db.Tickets.OrderBy(t => t.Id).Select(t => t.Title).ToListAsync());
+        Assert.Equal(["The Wi-Fi on floor 3 is down", "My laptop does not boot"], titles);
+
+        // Ana's second thread is Ana's conversation still, answered in that thread.
+        var answers = await host.InDatabaseAsync(db => db.Messages.Where(m => m.Direction == MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => m.ConversationId).ToListAsync());
+        Assert.Equal(answers[0], answers[2]);
+        Assert.NotEqual(answers[0], answers[1]);
+        await host.Connector.WaitForAsync(c => c.ConversationId == "19:it-support@thread.tacv2;messageid=1700000000399", Timeout);
+    }
+
+    private static JsonObject ChannelMessage(TeamsHost host, string text, string id, string user, string thread)
+    {
+        var message = host.Message(text, id: id, user: user);
+        message["conversation"] = new JsonObject
+        {
+            ["isGroup"] = true,
+            ["conversationType"] = "channel",
+            ["id"] = "19:it-support@thread.tacv2;messageid=" + thread,
+        };
+        return message;
     }
 
     [Theory]

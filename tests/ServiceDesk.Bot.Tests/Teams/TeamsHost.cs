@@ -35,11 +35,15 @@ public sealed class TeamsHost : IAsyncDisposable
     /// <summary>A client with no credentials of its own (what the channel uses).</summary>
     public HttpClient Client { get; }
 
-    public static async Task<TeamsHost> StartAsync(DatabaseProvider provider, bool authentication = true, params (string Key, string Value)[] settings)
+    public static Task<TeamsHost> StartAsync(DatabaseProvider provider, bool authentication = true, params (string Key, string Value)[] settings) =>
+        StartAsync(provider, connectionString: null, authentication, settings);
+
+    /// <summary>A host on a given database: <c>connectionString</c> of an earlier host starts it again after a restart.</summary>
+    public static async Task<TeamsHost> StartAsync(DatabaseProvider provider, string? connectionString, bool authentication = true, params (string Key, string Value)[] settings)
     {
         var authority = await BotFrameworkAuthority.StartAsync();
         var connector = await ConnectorStub.StartAsync();
-        var desk = await DeskFactory.CreateAsync(provider);
+        var desk = await DeskFactory.CreateAsync(provider, connectionString);
         if (authentication)
         {
             foreach (var (key, value) in authority.Settings())

@@ -24,6 +24,7 @@ public class TeamsOptionsTests
 
     [Theory]
     [InlineData("Channels:Teams:OpenIdMetadataUrl", "not a url", "OpenIdMetadataUrl")]
+    [InlineData("Channels:Teams:ConnectorScope", "https://api.botframework.us", "Channels:Teams:ConnectorScope is a resource URL ending in '/.default'")]
     [InlineData("Channels:Teams:AllowedServiceUrlHosts:0", "https://smba.trafficmanager.net/amer/", "Channels:Teams:AllowedServiceUrlHosts entries are host names")]
     public async Task Malformed_teams_endpoints_stop_the_start(string key, string value, string expected)
     {

@@ -37,6 +37,9 @@ public sealed class BotFrameworkAuthority : LoopbackServer
     public const string TenantId = "3f0e8d2c-7b6a-4c1d-9e8f-0a1b2c3d4e5f";
     public const string BotFrameworkIssuer = "https://api.botframework.com";
 
+    /// <summary>The scope the token endpoint grants Connector tokens for (a sovereign cloud's in sovereign-cloud tests).</summary>
+    public string ConnectorScope { get; set; } = "https://api.botframework.com/.default";
+
     public static readonly string[] DefaultEndorsements = ["msteams", "webchat", "directline", "emulator"];
 
     private readonly Lock _lock = new();
@@ -186,7 +189,7 @@ public sealed class BotFrameworkAuthority : LoopbackServer
         {
             var form = await request.ReadFormAsync();
             if (form["grant_type"] != "client_credentials" || form["client_id"] != AppId || form["client_secret"] != AppPassword
-                || form["scope"] != "https://api.botframework.com/.default")
+                || form["scope"] != ConnectorScope)
             {
                 return Results.Json(new JsonObject { ["error"] = "invalid_client" }, statusCode: StatusCodes.Status401Unauthorized);
             }
