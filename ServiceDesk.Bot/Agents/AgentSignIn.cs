@@ -131,7 +131,7 @@ public static class AgentSignIn
 
     private static void AddDatabase(IServiceCollection services, IConfiguration configuration, string defaultSqliteFile)
     {
-        var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var provider = DatabaseOptions.ReadProvider(configuration);
         var connectionString = configuration.GetConnectionString("ServiceDesk");
         const string history = AgentIdentityDbContext.MigrationsHistoryTable;
         switch (provider)
