@@ -58,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new TicketNumber(sp.GetRequiredService<IOptions<DeskOptions>>().Value.TicketPrefix));
         services.AddSingleton<SlaClock>();
         services.AddScoped<WriteTransaction>();
+        services.AddSingleton<ConfiguredChannels>();
         services.AddScoped<Notifier>();
         services.AddScoped<IntakeService>();
         services.AddScoped<TicketService>();
