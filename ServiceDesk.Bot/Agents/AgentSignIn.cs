@@ -40,6 +40,7 @@ public static class AgentSignIn
             })
             .AddEntityFrameworkStores<AgentIdentityDbContext>()
             .AddClaimsPrincipalFactory<AgentClaimsFactory>();
+        services.AddScoped<EntraAccountLink>();
 
         services.ConfigureApplicationCookie(o =>
         {
