@@ -145,7 +145,7 @@ public static class AgentSignIn
                 break;
             default:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
-                services.AddDbContext<AgentIdentityDbContext, SqliteAgentIdentityDbContext>(o => o.UseSqlite(sqlite, s => s.MigrationsHistoryTable(history)));
+                services.AddDbContext<AgentIdentityDbContext, SqliteAgentIdentityDbContext>(o => o.UseSqlite(sqlite, s => s.MigrationsHistoryTable(history)).QuietSqliteTableRebuilds());
                 break;
         }
     }
