@@ -28,18 +28,20 @@ public static class ServiceCollectionExtensions
     /// <param name="defaultSqliteFile">Where the embedded database lives when no connection string is configured.</param>
     public static IServiceCollection AddServiceDeskCore(this IServiceCollection services, IConfiguration configuration, string defaultSqliteFile)
     {
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName));
+        var provider = DatabaseOptions.ReadProvider(configuration);
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeskOptions>().Bind(configuration.GetSection(DeskOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.SectionName))
+            .PostConfigure(o => o.BusinessHours.Days = [.. o.BusinessHours.WorkingDays])
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
-        var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
         var connectionString = configuration.GetConnectionString("ServiceDesk");
         switch (provider)
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
-                services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
+                services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance).QuietSqliteTableRebuilds());
                 break;
             case DatabaseProvider.PostgreSql:
                 services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(Required(connectionString, provider)));
@@ -56,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => new TicketNumber(sp.GetRequiredService<IOptions<DeskOptions>>().Value.TicketPrefix));
         services.AddSingleton<SlaClock>();
         services.AddScoped<WriteTransaction>();
+        services.AddSingleton<ConfiguredChannels>();
         services.AddScoped<Notifier>();
         services.AddScoped<IntakeService>();
         services.AddScoped<TicketService>();

@@ -54,6 +54,7 @@ public sealed record TicketLinks(long TicketId, string? MergedInto, Problem? Pro
 public sealed class ConsoleQueries(ServiceDeskDbContext db, TicketNumber numbers, TimeProvider time)
 {
     public const int PageSize = 50;
+    public const int TranscriptLength = 500;
     public static readonly TimeSpan FirstResponseRiskWindow = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan ResolutionRiskWindow = TimeSpan.FromHours(2);
 
@@ -81,12 +82,14 @@ public sealed class ConsoleQueries(ServiceDeskDbContext db, TicketNumber numbers
             : null;
 
         // The whole exchange: what was said in this conversation, and the ticket's messages on other channels.
-        var messages = await db.Messages.AsNoTracking()
+        // A long one is cut at its start: the agent needs the latest messages, the ones being answered.
+        var latest = await db.Messages.AsNoTracking()
             .Where(m => m.ConversationId == id || (row.TicketId != null && m.TicketId == row.TicketId))
-            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
-            .Take(500)
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Take(TranscriptLength)
             .ToListAsync(cancellationToken);
-        return new ConversationView(row, language, ticket, [.. messages.Select(TicketQueries.ToView)]);
+        latest.Reverse();
+        return new ConversationView(row, language, ticket, [.. latest.Select(TicketQueries.ToView)]);
     }
 
     public async Task<PagedResult<TicketSummary>> QueueAsync(QueueFilter filter, CancellationToken cancellationToken)

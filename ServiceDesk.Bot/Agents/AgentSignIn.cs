@@ -42,6 +42,7 @@ public static class AgentSignIn
             })
             .AddEntityFrameworkStores<AgentIdentityDbContext>()
             .AddClaimsPrincipalFactory<AgentClaimsFactory>();
+        services.AddScoped<EntraAccountLink>();
 
         services.ConfigureApplicationCookie(o =>
         {
@@ -140,7 +141,7 @@ public static class AgentSignIn
 
     private static void AddDatabase(IServiceCollection services, IConfiguration configuration, string defaultSqliteFile)
     {
-        var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var provider = DatabaseOptions.ReadProvider(configuration);
         var connectionString = configuration.GetConnectionString("ServiceDesk");
         const string history = AgentIdentityDbContext.MigrationsHistoryTable;
         switch (provider)
@@ -153,7 +154,7 @@ public static class AgentSignIn
                 break;
             default:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
-                services.AddDbContext<AgentIdentityDbContext, SqliteAgentIdentityDbContext>(o => o.UseSqlite(sqlite, s => s.MigrationsHistoryTable(history)));
+                services.AddDbContext<AgentIdentityDbContext, SqliteAgentIdentityDbContext>(o => o.UseSqlite(sqlite, s => s.MigrationsHistoryTable(history)).QuietSqliteTableRebuilds());
                 break;
         }
     }

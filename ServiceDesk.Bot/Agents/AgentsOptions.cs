@@ -35,6 +35,11 @@ public sealed class AgentsOptions : IValidatableObject
         {
             yield return new ValidationResult("Agents:Entra:ClientId is set: set Agents:Entra:TenantId and Agents:Entra:ClientSecret too.");
         }
+        else if (Entra.Enabled && !Guid.TryParse(Entra.TenantId, out _))
+        {
+            // Sign-ins are checked against the token's tid, which is always the GUID, never a domain name.
+            yield return new ValidationResult("Agents:Entra:TenantId must be the directory (tenant) ID, a GUID.");
+        }
     }
 }
 

@@ -8,11 +8,43 @@ using Microsoft.Extensions.Options;
 namespace ServiceDesk.Bot.Api;
 
 /// <summary><c>Api:Keys:N</c>: keys accepted in the <c>X-Api-Key</c> header.</summary>
-public sealed class ApiOptions
+public sealed class ApiOptions : System.ComponentModel.DataAnnotations.IValidatableObject
 {
     public const string SectionName = "Api";
 
+    /// <summary>Shorter keys are refused: a key is the whole of an integration's credentials.</summary>
+    public const int MinimumKeyLength = 12;
+
+    /// <summary>The keys; an empty entry is no key (deployment templates leave <c>Api__Keys__0</c> empty).</summary>
     public List<string> Keys { get; set; } = [];
+
+    public IEnumerable<System.ComponentModel.DataAnnotations.ValidationResult> Validate(System.ComponentModel.DataAnnotations.ValidationContext validationContext)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            var key = Keys[i];
+            if (string.IsNullOrEmpty(key))
+            {
+                continue;
+            }
+
+            if (key.Trim() != key)
+            {
+                // A header value arrives trimmed, so such a key could never match.
+                yield return new($"Api:Keys:{i} starts or ends with white space.");
+            }
+            else if (key.Length < MinimumKeyLength)
+            {
+                yield return new($"Api:Keys:{i} is shorter than {MinimumKeyLength} characters.");
+            }
+
+            if (!seen.Add(key))
+            {
+                yield return new($"Api:Keys:{i} repeats an earlier key; the audit trail names the caller by the key's position.");
+            }
+        }
+    }
 }
 
 /// <summary>Authenticates integrations by the <c>X-Api-Key</c> header.</summary>

@@ -80,6 +80,19 @@ public sealed class RequestValidation
         }
     }
 
+    /// <summary>
+    /// A value the JSON reader accepted is still checked: names joined by commas ("Low, High") parse to values
+    /// the enum does not define.
+    /// </summary>
+    public void Defined<TEnum>(string field, TEnum? value)
+        where TEnum : struct, System.Enum
+    {
+        if (value is { } given && !System.Enum.IsDefined(given))
+        {
+            Add(field, $"The {field} field must be one of: {string.Join(", ", System.Enum.GetNames<TEnum>())}.");
+        }
+    }
+
     public TEnum? Enum<TEnum>(string field, string? value)
         where TEnum : struct, System.Enum
     {

@@ -120,6 +120,9 @@ public static class TicketEndpoints
         validation.Required("title", request.Title, 200);
         validation.Required("description", request.Description, 20_000);
         validation.MaxLength("service", request.Service, 64);
+        validation.Defined("type", request.Type);
+        validation.Defined("impact", request.Impact);
+        validation.Defined("urgency", request.Urgency);
         if (request.Requester is null)
         {
             validation.Add("requester", "The requester field is required.");
@@ -142,6 +145,11 @@ public static class TicketEndpoints
             validation.Add("service", $"There is no service '{code}' in the catalogue.");
         }
 
+        if (validation.IsValid && await service.RequesterAddressesConflictAsync(Requester(request.Requester!), cancellationToken))
+        {
+            validation.Add("requester.phone", "The phone number belongs to another contact than the e-mail address.");
+        }
+
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -153,7 +161,7 @@ public static class TicketEndpoints
                 request.Type ?? TicketType.Incident,
                 request.Title!.Trim(),
                 request.Description!,
-                new RequesterDetails(requester.Name, requester.Email, requester.Phone, requester.Language),
+                Requester(requester),
                 request.Impact ?? Core.Priorities.Impact.Medium,
                 request.Urgency ?? Core.Priorities.Urgency.Medium,
                 request.Service),
@@ -173,9 +181,26 @@ public static class TicketEndpoints
 
         var validation = new RequestValidation();
         validation.MaxLength("assignee", request.Assignee, 200);
+        validation.MaxLength("service", request.Service, 64);
+        validation.MaxLength("group", request.Group, 200);
+        validation.Defined("status", request.Status);
+        validation.Defined("impact", request.Impact);
+        validation.Defined("urgency", request.Urgency);
+        validation.Defined("priority", request.Priority);
         if (request is { Status: null, Impact: null, Urgency: null, Priority: null, Service: null, Group: null, Assignee: null })
         {
             validation.Add("body", "Name at least one of status, impact, urgency, priority, service, group, assignee.");
+        }
+
+        // Checked here, like on creation, so an unknown name is a field error rather than a broken ticket rule.
+        if (request.Service is { } code && !await db.Services.AnyAsync(s => s.Code == code, cancellationToken))
+        {
+            validation.Add("service", $"There is no service '{code}' in the catalogue.");
+        }
+
+        if (request.Group is { } groupName && !await db.AssignmentGroups.AnyAsync(g => g.Name == groupName, cancellationToken))
+        {
+            validation.Add("group", $"There is no assignment group '{groupName}'.");
         }
 
         if (!validation.IsValid)
@@ -212,6 +237,7 @@ public static class TicketEndpoints
         var validation = new RequestValidation();
         validation.Required("body", request.Body, 20_000);
         validation.MaxLength("author", request.Author, 200);
+        validation.Defined("visibility", request.Visibility);
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -237,6 +263,8 @@ public static class TicketEndpoints
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(services);
     }
+
+    private static RequesterDetails Requester(RequesterInput input) => new(input.Name, input.Email, input.Phone, input.Language);
 
     private static string Actor(HttpContext http) => http.User.Identity?.Name ?? "api";
 

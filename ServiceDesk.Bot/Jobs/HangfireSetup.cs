@@ -14,7 +14,7 @@ public static class HangfireSetup
     /// <summary>Job storage follows the database: in-memory with SQLite (the outbox makes that safe), else the same server.</summary>
     public static IServiceCollection AddServiceDeskJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        var provider = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var provider = DatabaseOptions.ReadProvider(configuration);
         var connectionString = configuration.GetConnectionString("ServiceDesk");
         services.AddHangfire(config =>
         {

@@ -43,11 +43,15 @@ public sealed partial class HandoffService(
     IOutboxScheduler scheduler,
     IDeskEvents events,
     TicketNumber numbers,
+    Intake.IntakeService intake,
     IOptions<DeskOptions> desk,
     TimeProvider time,
     ILogger<HandoffService> logger)
 {
     private const int IdleBatchSize = 100;
+
+    /// <summary>How far back a conversation's unfiled messages go on the ticket a take-over opens (as when the user asks for a person).</summary>
+    private static readonly TimeSpan TranscriptWindow = TimeSpan.FromHours(24);
 
     /// <summary>The user asked for a person: the bot goes quiet and the conversation waits in the agents' queue.</summary>
     /// <returns>False when the conversation does not exist or is already waiting or with an agent.</returns>
@@ -115,14 +119,14 @@ public sealed partial class HandoffService(
                 conversation.WaitingSince = null;
                 conversation.Version++;
 
-                if (await CurrentTicketAsync(conversation, ct) is { } ticket)
+                // A conversation taken straight from the bot may have no ticket yet; the agent's words need one.
+                var ticket = await CurrentTicketAsync(conversation, ct) ?? await OpenTicketAsync(conversation, agent, now, ct);
+                handoff.TicketId ??= ticket.Id;
+                ticket.Record(TicketEventKind.AgentTookOver, agent.Actor, now, $"{conversation.Channel} conversation");
+                var text = NotificationTexts.Format("AgentJoined", conversation.Contact.Language, agent.Name, desk.Value.Name);
+                if (notifier.ToConversation(ticket, conversation, conversation.Contact, MessageKind.BotReply, text, author: null) is { } notice)
                 {
-                    ticket.Record(TicketEventKind.AgentTookOver, agent.Actor, now, $"{conversation.Channel} conversation");
-                    var text = NotificationTexts.Format("AgentJoined", conversation.Contact.Language, agent.Name, desk.Value.Name);
-                    if (notifier.ToConversation(ticket, conversation, conversation.Contact, MessageKind.BotReply, text, author: null) is { } notice)
-                    {
-                        queued.Add(notice);
-                    }
+                    queued.Add(notice);
                 }
 
                 await db.SaveChangesAsync(ct);
@@ -372,6 +376,32 @@ public sealed partial class HandoffService(
         };
         db.Handoffs.Add(handoff);
         return handoff;
+    }
+
+    /// <summary>
+    /// Opens the ticket of a conversation taken over before it had one, and files on it what the user said
+    /// (and the bot answered) in the last day, so the agent's reply lands in context.
+    /// </summary>
+    private async Task<Ticket> OpenTicketAsync(Conversation conversation, AgentRef agent, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - TranscriptWindow;
+        var firstUnfiled = await db.Messages
+            .Where(m => m.ConversationId == conversation.Id && m.TicketId == null && m.CreatedAt >= since)
+            .OrderBy(m => m.Id)
+            .Select(m => (long?)m.Id)
+            .FirstOrDefaultAsync(ct);
+        var language = conversation.Contact.Language;
+        return await intake.OpenForConversationAsync(
+            conversation,
+            conversation.Contact,
+            new Intake.ConversationTicket(
+                NotificationTexts.Format("TakeOver_TicketDescription", language, conversation.Channel, agent.Name),
+                Priorities.Impact.Medium,
+                Priorities.Urgency.Medium,
+                ServiceCode: null,
+                FileMessagesFrom: firstUnfiled,
+                Title: NotificationTexts.Format("TakeOver_TicketTitle", language, conversation.Contact.DisplayName)),
+            ct);
     }
 
     private Task<Handoff?> OpenHandoffAsync(long conversationId, CancellationToken ct) =>

@@ -33,6 +33,10 @@ public sealed partial class IntakeService(
     /// <summary>The service new tickets get when the channel names none.</summary>
     public const string DefaultServiceCode = "general";
 
+    // The columns' sizes (ServiceDeskDbContext): contact and author names, message subjects.
+    private const int MaxNameLength = 200;
+    private const int MaxSubjectLength = 500;
+
     public async Task<IntakeResult> ReceiveAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
         Validate(inbound);
@@ -90,7 +94,7 @@ public sealed partial class IntakeService(
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Description, nameof(request));
         var now = time.GetUtcNow();
         var ticket = await OpenTicketAsync(
-            request.Type, request.Title ?? TitleFor(null, request.Description), request.Description, conversation.Channel,
+            request.Type, request.Title ?? TitleFor(null, request.Description, requester.Language), request.Description, conversation.Channel,
             request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, cancellationToken);
         conversation.LastActivityAt = now;
         await db.SaveChangesAsync(cancellationToken);
@@ -261,7 +265,7 @@ public sealed partial class IntakeService(
         Visibility = MessageVisibility.Public,
         Kind = MessageKind.UserMessage,
         ExternalId = inbound.ExternalId,
-        Subject = inbound.Subject,
+        Subject = Fit(inbound.Subject, MaxSubjectLength),
         Body = inbound.Text,
         Author = contact.DisplayName,
         Attachments = [.. inbound.Attachments],
@@ -300,9 +304,9 @@ public sealed partial class IntakeService(
             Visibility = MessageVisibility.Public,
             Kind = inbound.Kind,
             ExternalId = inbound.ExternalId,
-            Subject = inbound.Subject,
+            Subject = Fit(inbound.Subject, MaxSubjectLength),
             Body = inbound.Text,
-            Author = sender?.DisplayName ?? (string.IsNullOrWhiteSpace(inbound.SenderName) ? inbound.SenderAddress.Trim() : inbound.SenderName.Trim()),
+            Author = sender?.DisplayName ?? NameOf(inbound),
             AuthorContactId = sender?.Id,
             Attachments = [.. inbound.Attachments],
             DeliveryState = DeliveryState.NotApplicable,
@@ -432,7 +436,7 @@ public sealed partial class IntakeService(
         // A concurrent first message from the same person loses on the unique (channel, address) index and retries.
         contact = new Contact
         {
-            DisplayName = string.IsNullOrWhiteSpace(inbound.SenderName) ? inbound.SenderAddress.Trim() : inbound.SenderName.Trim(),
+            DisplayName = NameOf(inbound),
             Language = Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage,
             CreatedAt = now,
             Identities = [new ContactIdentity { Channel = inbound.Channel, Address = address }],
@@ -529,7 +533,7 @@ public sealed partial class IntakeService(
     }
 
     private Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct) =>
-        OpenTicketAsync(inbound.Type, TitleFor(inbound.Subject, inbound.Text), inbound.Text, inbound.Channel, inbound.Impact, inbound.Urgency, inbound.ServiceCode, contact, actor, now, ct);
+        OpenTicketAsync(inbound.Type, TitleFor(inbound.Subject, inbound.Text, contact.Language), inbound.Text, inbound.Channel, inbound.Impact, inbound.Urgency, inbound.ServiceCode, contact, actor, now, ct);
 
     private async Task<Ticket> OpenTicketAsync(
         TicketType type, string title, string text, Channel channel, Impact impact, Urgency urgency, string? serviceCode,
@@ -543,7 +547,7 @@ public sealed partial class IntakeService(
         return ticket;
     }
 
-    private static string TitleFor(string? subject, string text)
+    private static string TitleFor(string? subject, string text, string language)
     {
         if (!string.IsNullOrWhiteSpace(subject))
         {
@@ -553,11 +557,22 @@ public sealed partial class IntakeService(
         var firstLine = text.Trim().Split('\n', 2)[0].Trim();
         if (firstLine.Length == 0)
         {
-            return "(no text)";
+            return NotificationTexts.Format("TicketTitle_NoText", language);
         }
 
         return firstLine.Length <= 80 ? firstLine : firstLine[..79] + "…";
     }
+
+    /// <summary>The sender's name as the desk shows it: the name the channel gave, else the address, cut to fit.</summary>
+    private static string NameOf(InboundMessage inbound) =>
+        Fit(string.IsNullOrWhiteSpace(inbound.SenderName) ? inbound.SenderAddress.Trim() : inbound.SenderName.Trim(), MaxNameLength)!;
+
+    /// <summary>
+    /// Cuts channel input to its column: a 300-character display name or a 2 KB subject is the sender's doing,
+    /// and refusing it (the database would) makes the channel redeliver the message for ever.
+    /// </summary>
+    private static string? Fit(string? text, int length) =>
+        text is null || text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private static void Validate(InboundMessage inbound)
     {

@@ -14,7 +14,13 @@ namespace ServiceDesk.Core.Notifications;
 /// Writes what the desk tells a requester as an outbound message plus its outbox row, in the
 /// caller's transaction, addressed to the channel the requester came in on (or the next reachable one).
 /// </summary>
-public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOptions<DeskOptions> desk, IOptions<SlaOptions> sla, TimeProvider time)
+public sealed class Notifier(
+    ServiceDeskDbContext db,
+    TicketNumber numbers,
+    IOptions<DeskOptions> desk,
+    IOptions<SlaOptions> sla,
+    TimeProvider time,
+    ConfiguredChannels channels)
 {
     private readonly TimeZoneInfo _zone = sla.Value.BusinessHours.TryGetTimeZone() ?? TimeZoneInfo.Utc;
 
@@ -76,6 +82,7 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
     {
         var identity = contact.IdentityOn(conversation.Channel);
         var reachable = identity is not null
+            && channels.CanSend(conversation.Channel)
             && !(conversation.Channel == Channel.Sms && contact.SmsOptedOut)
             && !(conversation.Channel == Channel.Teams && conversation.ReplyHandle is null);
         if (!reachable)
@@ -136,7 +143,8 @@ public sealed class Notifier(ServiceDeskDbContext db, TicketNumber numbers, IOpt
         Channel[] preference = [ticket.OriginChannel, Channel.Email, Channel.Teams, Channel.Sms];
         foreach (var channel in preference.Distinct())
         {
-            if (contact.IdentityOn(channel) is not { } identity || (channel == Channel.Sms && contact.SmsOptedOut))
+            // A channel the desk has no sender for would only fail later: the next one reaches the requester now.
+            if (!channels.CanSend(channel) || contact.IdentityOn(channel) is not { } identity || (channel == Channel.Sms && contact.SmsOptedOut))
             {
                 continue;
             }

@@ -33,16 +33,48 @@ public sealed partial class OutboxDispatcher(
     public async Task DeliverAsync(long outboxId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var claimed = await ClaimAsync(outboxId, now, cancellationToken);
-        if (!claimed)
+        DeliveryResult? result;
+        bool? claimed = null;
+        try
         {
-            await ResolveUnclaimableAsync(outboxId, now, cancellationToken);
-            return;
+            claimed = await ClaimAsync(outboxId, now, cancellationToken);
+            if (claimed == false)
+            {
+                await ResolveUnclaimableAsync(outboxId, now, cancellationToken);
+                return;
+            }
+
+            var row = await db.Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId, cancellationToken);
+            result = await SendAsync(row, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && claimed != false)
+        {
+            // Shutting down before the channel was called: nothing can have gone out, so the row is due again
+            // at once instead of waiting for the claim timeout and then being marked unconfirmed.
+            await ReleaseAsync(outboxId, now);
+            throw;
         }
 
-        var row = await db.Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId, cancellationToken);
-        var result = await SendAsync(row, cancellationToken);
-        await RecordAsync(outboxId, result, cancellationToken);
+        // Once the channel was called the outcome is recorded even when shutting down: a short write that
+        // keeps a sent message from looking interrupted.
+        await RecordAsync(outboxId, result, CancellationToken.None);
+    }
+
+    /// <summary>Undoes this job's claim (the one stamped <paramref name="claimedAt"/>), if it was made.</summary>
+    private async Task ReleaseAsync(long outboxId, DateTimeOffset claimedAt)
+    {
+        using var turn = db.Provider == DatabaseProvider.Sqlite ? await GateAsync(CancellationToken.None) : null;
+        var released = await db.Outbox
+            .Where(o => o.Id == outboxId && o.State == OutboxState.Sending && o.ClaimedAt == claimedAt)
+            .ExecuteUpdateAsync(
+                s => s.SetProperty(o => o.State, OutboxState.Pending)
+                    .SetProperty(o => o.ClaimedAt, (DateTimeOffset?)null)
+                    .SetProperty(o => o.Attempts, o => o.Attempts - 1),
+                CancellationToken.None);
+        if (released == 1)
+        {
+            LogReleased(outboxId);
+        }
     }
 
     private async Task<bool> ClaimAsync(long outboxId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -79,7 +111,8 @@ public sealed partial class OutboxDispatcher(
         // Otherwise it is sent, failed, being sent right now, or not due yet: nothing to do.
     }
 
-    private async Task<DeliveryResult> SendAsync(OutboxMessage row, CancellationToken cancellationToken)
+    /// <summary>Sends the row's message; null when shutdown interrupted the channel's call (it may have gone out).</summary>
+    private async Task<DeliveryResult?> SendAsync(OutboxMessage row, CancellationToken cancellationToken)
     {
         var message = row.Message;
         var sender = senders.FirstOrDefault(s => s.Channel == message.Channel);
@@ -131,6 +164,10 @@ public sealed partial class OutboxDispatcher(
         {
             // Channels classify their own failures; one that escapes is retried only if it certainly sent nothing.
             return TransportFailure.ToResult(e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 
@@ -221,6 +258,9 @@ public sealed partial class OutboxDispatcher(
         identity.UnreachableReason = reason;
         ticket.Record(TicketEventKind.ContactUnreachable, "system", now, $"{message.Channel} {message.Recipient}");
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox row {OutboxId} released: delivery stopped by shutdown before the channel was called")]
+    private partial void LogReleased(long outboxId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} no longer exists")]
     private partial void LogMissing(long outboxId);

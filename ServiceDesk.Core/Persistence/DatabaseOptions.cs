@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace ServiceDesk.Core.Persistence;
 
 public enum DatabaseProvider
@@ -12,8 +16,34 @@ public sealed class DatabaseOptions
 {
     public const string SectionName = "Database";
 
+    [EnumDataType(typeof(DatabaseProvider), ErrorMessage = "Database:Provider must be one of Sqlite, PostgreSql, SqlServer.")]
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>Apply pending migrations at start-up.</summary>
     public bool MigrateOnStartup { get; set; } = true;
+
+    /// <summary>
+    /// <c>Database:Provider</c>, read while services are registered (the provider decides which are). The
+    /// configuration binder would fail on an unknown name with a conversion stack trace; this names the key.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">The value is not one of the providers.</exception>
+    public static DatabaseProvider ReadProvider(IConfiguration configuration)
+    {
+        var value = configuration[$"{SectionName}:{nameof(Provider)}"];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DatabaseProvider.Sqlite;
+        }
+
+        // Names only: a number would select whichever provider has that position.
+        if (!int.TryParse(value, out _) && Enum.TryParse<DatabaseProvider>(value.Trim(), ignoreCase: true, out var provider) && Enum.IsDefined(provider))
+        {
+            return provider;
+        }
+
+        throw new OptionsValidationException(
+            SectionName,
+            typeof(DatabaseOptions),
+            [$"Database:Provider '{value}' is not one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}."]);
+    }
 }

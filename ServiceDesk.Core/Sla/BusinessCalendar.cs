@@ -17,7 +17,7 @@ public sealed class BusinessCalendar
         _zone = options.TryGetTimeZone() ?? throw new ArgumentException($"Unknown time zone '{options.TimeZone}'.", nameof(options));
         _start = options.Start;
         _end = options.End;
-        _days = [.. options.Days];
+        _days = [.. options.WorkingDays];
         _holidays = [.. options.Holidays];
         if (_days.Count == 0 || _start >= _end)
         {

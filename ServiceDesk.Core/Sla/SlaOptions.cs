@@ -40,9 +40,9 @@ public sealed class SlaOptions : IValidatableObject
             yield return new ValidationResult("Sla:BusinessHours:Start must be before Sla:BusinessHours:End.");
         }
 
-        if (BusinessHours.Days.Count == 0)
+        if (BusinessHours.Days.Any(d => !Enum.IsDefined(d)))
         {
-            yield return new ValidationResult("Sla:BusinessHours:Days must name at least one working day.");
+            yield return new ValidationResult("Sla:BusinessHours:Days names a day that does not exist (use Monday … Sunday).");
         }
 
         if (BusinessHours.TryGetTimeZone() is null)
@@ -70,8 +70,19 @@ public sealed class BusinessHoursOptions
 
     public TimeOnly End { get; set; } = new(18, 0);
 
-    public List<DayOfWeek> Days { get; set; } =
+    /// <summary>Monday to Friday: the working days when <see cref="Days"/> names none.</summary>
+    public static readonly IReadOnlyList<DayOfWeek> DefaultDays =
         [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
+
+    /// <summary>
+    /// The working days. Empty here on purpose: the configuration binder appends to a list, so a default in it
+    /// could never be narrowed (<c>Days:0=Sunday</c> would mean Monday to Friday and Sunday). Empty means
+    /// <see cref="DefaultDays"/>, applied once the options are bound.
+    /// </summary>
+    public List<DayOfWeek> Days { get; set; } = [];
+
+    /// <summary>The days that count: <see cref="Days"/>, or Monday to Friday when it names none.</summary>
+    public IReadOnlyList<DayOfWeek> WorkingDays => Days.Count > 0 ? Days : DefaultDays;
 
     public List<DateOnly> Holidays { get; set; } = [];
 

@@ -210,7 +210,25 @@ public sealed class TicketService(
     private Task<Service?> FindServiceAsync(string code, CancellationToken ct) =>
         db.Services.Include(s => s.AssignmentGroup).FirstOrDefaultAsync(s => s.Code == code, ct);
 
-    private async Task<Contact> FindOrCreateRequesterAsync(RequesterDetails details, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// True when the requester's e-mail and phone are already two different people's: the ticket cannot say
+    /// whose it is, and one contact's address must not be moved to the other.
+    /// </summary>
+    public async Task<bool> RequesterAddressesConflictAsync(RequesterDetails details, CancellationToken cancellationToken)
+    {
+        var owners = new HashSet<long>();
+        foreach (var identity in IdentitiesOf(details))
+        {
+            if (await db.FindContactAsync(identity.Channel, identity.Address, cancellationToken) is { } owner)
+            {
+                owners.Add(owner.Id);
+            }
+        }
+
+        return owners.Count > 1;
+    }
+
+    private static List<ContactIdentity> IdentitiesOf(RequesterDetails details)
     {
         var identities = new List<ContactIdentity>();
         if (!string.IsNullOrWhiteSpace(details.Email))
@@ -223,6 +241,12 @@ public sealed class TicketService(
             identities.Add(new ContactIdentity { Channel = Channel.Sms, Address = ContactIdentity.Normalize(Channel.Sms, details.Phone) });
         }
 
+        return identities;
+    }
+
+    private async Task<Contact> FindOrCreateRequesterAsync(RequesterDetails details, DateTimeOffset now, CancellationToken ct)
+    {
+        var identities = IdentitiesOf(details);
         foreach (var wanted in identities)
         {
             var found = await db.FindContactAsync(wanted.Channel, wanted.Address, ct);
@@ -230,6 +254,12 @@ public sealed class TicketService(
             {
                 foreach (var missing in identities.Where(w => !found.Identities.Any(i => i.Channel == w.Channel)))
                 {
+                    // The API checks this first; here it guards against the address being taken meanwhile.
+                    if (await db.FindContactAsync(missing.Channel, missing.Address, ct) is { } owner && owner.Id != found.Id)
+                    {
+                        throw new DomainRuleException("requester_conflict", $"The requester's {missing.Channel} address belongs to another contact.");
+                    }
+
                     found.Identities.Add(missing);
                 }
 

@@ -132,6 +132,11 @@ public class TicketsApiTests
         var badQuery = await client.GetAsync("/api/tickets?status=Lost&pageSize=1000");
         var unknownService = await client.PostAsJsonAsync("/api/tickets", new { title = "x", description = "y", service = "coffee", requester = new { email = "a@b.co" } });
 
+        // Enums by name only, and only names the enum defines: a number would be stored (or crash) as it came.
+        var numericImpact = await client.PostAsync("/api/tickets", Json("""{"title":"x","description":"y","impact":9,"requester":{"email":"a@b.co"}}"""));
+        var numericType = await client.PostAsync("/api/tickets", Json("""{"title":"x","description":"y","type":7,"requester":{"email":"a@b.co"}}"""));
+        var numericString = await client.PostAsync("/api/tickets", Json("""{"title":"x","description":"y","urgency":"2","requester":{"email":"a@b.co"}}"""));
+
         var errors = await Errors(missing);
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("title", errors);
@@ -144,9 +149,66 @@ public class TicketsApiTests
         Assert.Equal(HttpStatusCode.BadRequest, badQuery.StatusCode);
         Assert.Equal(["pageSize", "status"], (await Errors(badQuery)).Order());
         Assert.Contains("service", await Errors(unknownService));
+        foreach (var (response, field) in new[] { (numericImpact, "impact"), (numericType, "type"), (numericString, "urgency") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(field, await Errors(response));
+        }
 
         var list = await client.GetFromJsonAsync<JsonObject>("/api/tickets");
         Assert.Equal(0, (int)list!["total"]!);
+    }
+
+    [Fact]
+    public async Task Bad_changes_get_field_errors_and_change_nothing()
+    {
+        await using var factory = await DeskFactory.CreateAsync(DatabaseProvider.Sqlite);
+        var client = factory.CreateApiClient();
+        var created = await client.PostAsJsonAsync("/api/tickets", new { title = "x", description = "y", requester = new { email = "a@b.co" } });
+        var number = (string)(await created.Content.ReadFromJsonAsync<JsonObject>())!["ticket"]!["number"]!;
+        var before = await TicketAndEventsAsync(client, number);
+
+        var numericPriority = await client.PatchAsync($"/api/tickets/{number}", Json("""{"priority":9}"""));
+        var numericStatus = await client.PatchAsync($"/api/tickets/{number}", Json("""{"status":3}"""));
+        var combined = await client.PatchAsync($"/api/tickets/{number}", Json("""{"priority":"P2, P4"}"""));
+        var unknownService = await client.PatchAsJsonAsync($"/api/tickets/{number}", new { service = "coffee" });
+        var unknownGroup = await client.PatchAsJsonAsync($"/api/tickets/{number}", new { group = "Catering", status = "Open" });
+        var numericVisibility = await client.PostAsync($"/api/tickets/{number}/comments", Json("""{"body":"hi","visibility":5}"""));
+
+        foreach (var (response, field) in new[]
+        {
+            (numericPriority, "priority"), (numericStatus, "status"), (combined, "priority"), (unknownService, "service"), (unknownGroup, "group"),
+            (numericVisibility, "visibility"),
+        })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(field, await Errors(response));
+        }
+
+        Assert.Equal(before, await TicketAndEventsAsync(client, number));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_requester_whose_email_and_phone_are_two_contacts_is_a_field_error(DatabaseProvider provider)
+    {
+        await using var factory = await DeskFactory.CreateAsync(provider);
+        var client = factory.CreateApiClient();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/tickets", new { title = "a", description = "a", requester = new { email = "ana@example.com" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/tickets", new { title = "b", description = "b", requester = new { phone = "+34600123456" } })).StatusCode);
+
+        var mixed = await client.PostAsJsonAsync("/api/tickets", new { title = "c", description = "c", requester = new { email = "ANA@example.com", phone = "+34 600 123 456" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
+        var body = await mixed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("belongs to another contact", body.GetProperty("errors").GetProperty("requester.phone")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, (int)(await client.GetFromJsonAsync<JsonObject>("/api/tickets"))!["total"]!);
+
+        // A phone nobody has yet joins the e-mail's contact.
+        var joined = await client.PostAsJsonAsync("/api/tickets", new { title = "d", description = "d", requester = new { email = "ana@example.com", phone = "+34600999888" } });
+        Assert.Equal(HttpStatusCode.Created, joined.StatusCode);
+        var identities = (await joined.Content.ReadFromJsonAsync<JsonObject>())!["requester"]!["identities"]!.AsArray().Select(i => (string)i!).ToList();
+        Assert.Equal(["email:ana@example.com", "sms:+34600999888"], identities.Order());
     }
 
     [Fact]
@@ -206,6 +268,13 @@ public class TicketsApiTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+
+    /// <summary>The ticket's fields and its timeline (not its messages, whose delivery state moves on by itself).</summary>
+    private static async Task<string> TicketAndEventsAsync(HttpClient client, string number)
+    {
+        var detail = await client.GetFromJsonAsync<JsonObject>($"/api/tickets/{number}");
+        return detail!["ticket"]!.ToJsonString() + detail["events"]!.ToJsonString();
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");

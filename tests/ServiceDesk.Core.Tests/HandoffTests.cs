@@ -233,6 +233,39 @@ public class HandoffTests
         return created;
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Taking_over_a_conversation_without_a_ticket_opens_one_with_the_chat_so_far(DatabaseProvider provider)
+    {
+        await using var desk = await CreateDeskAsync(provider);
+        var said = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM-chat-1", "+34600111222", "hola") with { RecordOnly = true, Locale = "es" });
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM-chat-2", "+34600111222", "¿cómo cambio mi contraseña?") with { RecordOnly = true });
+        var conversationId = said.ConversationId!.Value;
+
+        var result = await HandoffAsync(desk, h => h.TakeOverAsync(conversationId, Eva, CancellationToken.None));
+        var sent = await HandoffAsync(desk, h => h.SendAsync(conversationId, Eva, "Te ayudo yo", CancellationToken.None));
+
+        Assert.Equal(TakeOverOutcome.TakenOver, result.Outcome);
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            var ticket = await db.Tickets.SingleAsync();
+            Assert.Equal("Chat con +34600111222: atendido por un agente", ticket.Title);
+            Assert.Equal(ticket.Id, (await db.Conversations.SingleAsync()).CurrentTicketId);
+            Assert.Equal(ticket.Id, (await db.Handoffs.SingleAsync()).TicketId);
+            var inbound = await db.Messages.Where(m => m.TicketId == ticket.Id && m.Direction == MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => m.Body).ToListAsync();
+            Assert.Equal(["hola", "¿cómo cambio mi contraseña?"], inbound);
+
+            // The user is told a person joined, and the agent's words go out after it, on the same SMS conversation.
+            var outbound = await db.Messages.Where(m => m.Direction == MessageDirection.Outbound).OrderBy(m => m.Id).ToListAsync();
+            Assert.Equal([MessageKind.BotReply, MessageKind.AgentReply], outbound.Select(m => m.Kind));
+            Assert.StartsWith("Eva, de Service Desk, se ha unido", outbound[0].Body, StringComparison.Ordinal);
+            Assert.All(outbound, m => Assert.Equal((Channel.Sms, "+34600111222", (long?)conversationId), (m.Channel, m.Recipient, m.ConversationId)));
+            Assert.Equal(sent.Id, outbound[1].Id);
+            Assert.Contains(await db.TicketEvents.Where(e => e.TicketId == ticket.Id).Select(e => e.Kind).ToListAsync(), k => k == TicketEventKind.AgentTookOver);
+        });
+    }
+
     private static async Task<long> WaitingConversationAsync(TestDesk desk, string phone, string text, string? locale = null)
     {
         var result = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms($"SM-{Guid.NewGuid():N}", phone, text) with { Locale = locale });

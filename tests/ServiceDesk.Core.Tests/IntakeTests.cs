@@ -173,6 +173,34 @@ public class IntakeTests
         });
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Over_long_names_and_subjects_are_cut_to_fit_and_an_empty_text_gets_a_title_in_the_senders_language(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+        var name = new string('N', 300);
+        var subject = "Printer " + new string('x', 700);
+
+        var mail = await ReceiveAsync(desk, Email("<long@example.com>", "long@example.com", "details") with { SenderName = name, Subject = subject });
+        var empty = await ReceiveAsync(desk, Sms("SM-empty", "+34600111222", "   ") with { Locale = "es-ES" });
+        var emptyEn = await ReceiveAsync(desk, Sms("SM-empty-en", "+44700111222", "") with { Locale = "en-GB" });
+
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            var contact = await db.Contacts.SingleAsync(c => c.Id == mail.ContactId);
+            Assert.Equal(200, contact.DisplayName.Length);
+            Assert.EndsWith("N…", contact.DisplayName, StringComparison.Ordinal);
+            var message = await db.Messages.SingleAsync(m => m.Id == mail.MessageId);
+            Assert.Equal(500, message.Subject!.Length);
+            Assert.StartsWith("Printer xxx", message.Subject, StringComparison.Ordinal);
+            Assert.Equal(200, message.Author.Length);
+            Assert.Equal(200, (await db.Tickets.SingleAsync(t => t.Id == mail.TicketId)).Title.Length);
+            Assert.Equal("(sin texto)", (await db.Tickets.SingleAsync(t => t.Id == empty.TicketId)).Title);
+            Assert.Equal("(no text)", (await db.Tickets.SingleAsync(t => t.Id == emptyEn.TicketId)).Title);
+        });
+    }
+
     private static async Task Resolve(TestDesk desk, long ticketId) =>
         await desk.InScopeAsync(sp => sp.GetRequiredService<TicketService>().UpdateAsync(ticketId, new TicketChanges(Status: TicketStatus.Resolved), "agent:eva", CancellationToken.None));
 

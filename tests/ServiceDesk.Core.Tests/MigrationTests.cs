@@ -1,7 +1,9 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
@@ -47,10 +49,45 @@ public class MigrationTests
         });
     }
 
+    [Fact]
+    public async Task Sqlite_table_rebuilds_are_logged_at_debug_not_as_warnings()
+    {
+        var log = new CapturingLoggerProvider();
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite, s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(log)));
+
+        var rebuilds = log.Entries.Where(e => e.EventId == RelationalEventId.NonTransactionalMigrationOperationWarning.Id).ToList();
+
+        Assert.NotEmpty(rebuilds); // the migrations do rebuild tables: the setting is what keeps them quiet
+        Assert.All(rebuilds, e => Assert.Equal(LogLevel.Debug, e.Level));
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
     private static ServiceDeskDbContext DesignTimeContext(DatabaseProvider provider) => provider switch
     {
         DatabaseProvider.Sqlite => new SqliteDesignTimeFactory().CreateDbContext([]),
         DatabaseProvider.PostgreSql => new PostgreSqlDesignTimeFactory().CreateDbContext([]),
         _ => new SqlServerDesignTimeFactory().CreateDbContext([]),
     };
+
+    private sealed class CapturingLoggerProvider : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(int EventId, LogLevel Level)> Entries { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(Entries);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<(int EventId, LogLevel Level)> entries) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                entries.Enqueue((eventId.Id, logLevel));
+        }
+    }
 }

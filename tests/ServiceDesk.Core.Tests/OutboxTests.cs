@@ -254,6 +254,60 @@ public class OutboxTests
         Assert.Equal(pending.Order(), desk.Scheduler.Drain().Select(s => s.OutboxId).Order());
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Shutdown_between_claim_and_send_releases_the_row_for_the_next_start(DatabaseProvider provider)
+    {
+        var sms = new RecordingChannelSender(Channel.Sms);
+        using var shutdown = new CancellationTokenSource();
+        var cancelAfterClaim = new CancelAfterOutboxUpdate(shutdown);
+        await using var desk = await TestDesk.CreateAsync(provider, s =>
+        {
+            s.AddSingleton<IChannelSender>(sms);
+            s.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(cancelAfterClaim));
+            s.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(cancelAfterClaim));
+        });
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        cancelAfterClaim.Armed = true;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            desk.InScopeAsync(sp => sp.GetRequiredService<OutboxDispatcher>().DeliverAsync(outboxId, shutdown.Token)));
+
+        Assert.True(shutdown.IsCancellationRequested);
+        Assert.Empty(sms.Sent);
+        var released = await LoadAsync(desk, outboxId);
+        Assert.Equal((OutboxState.Pending, 0, null), (released.State, released.Attempts, released.ClaimedAt));
+
+        // Next start: due at once, no claim timeout to wait out, sent once.
+        await DeliverAsync(desk, outboxId);
+        Assert.Single(sms.Sent);
+        Assert.Equal(OutboxState.Sent, (await LoadAsync(desk, outboxId)).State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Shutdown_while_the_channel_is_sending_marks_the_row_unconfirmed_at_once(DatabaseProvider provider)
+    {
+        var sms = new HangingSender(Channel.Sms);
+        using var shutdown = new CancellationTokenSource();
+        await using var desk = await TestDesk.CreateAsync(provider, s => s.AddSingleton<IChannelSender>(sms));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
+        var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
+
+        var delivery = desk.InScopeAsync(sp => sp.GetRequiredService<OutboxDispatcher>().DeliverAsync(outboxId, shutdown.Token));
+        await sms.Started.WaitAsync(TimeSpan.FromSeconds(30));
+        await shutdown.CancelAsync();
+        await delivery.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The request may have reached the provider: not sent again, but not left claimed either.
+        var row = await LoadAsync(desk, outboxId);
+        Assert.Equal(OutboxState.Unconfirmed, row.State);
+        Assert.Equal(DeliveryState.Unconfirmed, row.Message.DeliveryState);
+        await DeliverAsync(desk, outboxId);
+        Assert.Equal(1, sms.Calls);
+    }
+
     private static Task DeliverAsync(TestDesk desk, long outboxId) =>
         desk.InScopeAsync(sp => sp.GetRequiredService<OutboxDispatcher>().DeliverAsync(outboxId, CancellationToken.None));
 
@@ -266,6 +320,44 @@ public class OutboxTests
         public Channel Channel => Channel.Sms;
 
         public Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken) => Task.FromException<DeliveryResult>(failure);
+    }
+
+    /// <summary>Cancels the job's token right after its first UPDATE of the outbox (the claim) ran, as a shutdown would.</summary>
+    private sealed class CancelAfterOutboxUpdate(CancellationTokenSource shutdown) : DbCommandInterceptor
+    {
+        public bool Armed { get; set; }
+
+        public override async ValueTask<int> NonQueryExecutedAsync(System.Data.Common.DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+        {
+            if (Armed && command.CommandText.Contains("UPDATE", StringComparison.OrdinalIgnoreCase) && command.CommandText.Contains("Outbox", StringComparison.Ordinal))
+            {
+                Armed = false;
+                await shutdown.CancelAsync();
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>A channel whose provider never answers: the call ends only when the job is cancelled.</summary>
+    private sealed class HangingSender(Channel channel) : IChannelSender
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _calls;
+
+        public Channel Channel { get; } = channel;
+
+        public Task Started => _started.Task;
+
+        public int Calls => _calls;
+
+        public async Task<DeliveryResult> SendAsync(OutboundMessage message, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            _started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return DeliveryResult.Sent("never");
+        }
     }
 
     private sealed class SimulatedCrashException() : Exception("simulated crash");

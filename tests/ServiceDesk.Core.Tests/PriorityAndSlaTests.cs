@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Priorities;
 using ServiceDesk.Core.Sla;
 using ServiceDesk.Core.Tickets;
@@ -68,6 +71,28 @@ public class PriorityAndSlaTests
         Assert.Equal(TimeSpan.FromHours(2), calendar.Between(Local(2026, 11, 27, 17, 0), Local(2026, 11, 30, 9, 0)));
         Assert.Equal(TimeSpan.Zero, calendar.Between(Local(2026, 11, 28, 9, 0), Local(2026, 11, 29, 20, 0)));
         Assert.Equal(TimeSpan.Zero, calendar.Between(Local(2026, 11, 30, 9, 0), Local(2026, 11, 27, 9, 0)));
+    }
+
+    [Fact]
+    public void Configured_working_days_replace_monday_to_friday_and_none_means_monday_to_friday()
+    {
+        static IServiceProvider Desk(params (string Key, string Value)[] settings)
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
+                .Build();
+            return new ServiceCollection().AddLogging().AddServiceDeskCore(configuration, Path.Combine(Path.GetTempPath(), "unused.db")).BuildServiceProvider();
+        }
+
+        var sundays = Desk(("Sla:BusinessHours:Days:0", "Sunday"));
+        var weekdays = Desk();
+
+        Assert.Equal([DayOfWeek.Sunday], sundays.GetRequiredService<IOptions<SlaOptions>>().Value.BusinessHours.Days);
+        Assert.Equal(BusinessHoursOptions.DefaultDays, weekdays.GetRequiredService<IOptions<SlaOptions>>().Value.BusinessHours.Days);
+
+        // P4 answers within 8 working hours: on a Sunday-only desk, from Monday that is the next Sunday 08:00–16:00.
+        Assert.Equal(Local(2026, 11, 29, 16, 0), sundays.GetRequiredService<SlaClock>().FirstResponseDue(Priority.P4, MondayTen));
+        Assert.Equal(Local(2026, 11, 23, 18, 0), weekdays.GetRequiredService<SlaClock>().FirstResponseDue(Priority.P4, MondayTen));
     }
 
     [Fact]

@@ -30,10 +30,15 @@ public sealed class TestDesk : IAsyncDisposable
 
     public RecordingScheduler Scheduler { get; }
 
+    /// <param name="channels">
+    /// The channels the desk can send on (default: e-mail, SMS and Teams). Each gets a recording sender, registered after
+    /// <paramref name="configure"/> ran, so a sender registered there for the same channel is the one used.
+    /// </param>
     public static async Task<TestDesk> CreateAsync(
         DatabaseProvider provider,
         Action<IServiceCollection>? configure = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        IReadOnlyCollection<Channel>? channels = null)
     {
         string? folder = null;
         string connectionString;
@@ -70,6 +75,11 @@ public sealed class TestDesk : IAsyncDisposable
         services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
         services.AddSingleton<IOutboxScheduler>(scheduler);
         configure?.Invoke(services);
+        foreach (var channel in channels ?? [Channel.Email, Channel.Sms, Channel.Teams])
+        {
+            services.AddSingleton<IChannelSender>(new RecordingChannelSender(channel));
+        }
+
         var provider_ = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await DatabaseInitializer.InitializeAsync(provider_, CancellationToken.None);
         return new TestDesk(provider_, time, scheduler, folder);

@@ -5,8 +5,6 @@ namespace ServiceDesk.Bot.AgentConsole.Pages;
 
 public sealed class KpisModel(KpiQueries kpis, TimeProvider time, IOptions<SlaOptions> sla) : ConsolePage
 {
-    public const int MaxDays = 366;
-
     public KpiReport Report { get; private set; } = null!;
 
     public async Task OnGetAsync(DateOnly? from, DateOnly? to, int? days, CancellationToken cancellationToken)
@@ -14,17 +12,7 @@ public sealed class KpisModel(KpiQueries kpis, TimeProvider time, IOptions<SlaOp
         var zone = TimeZoneInfo.TryFindSystemTimeZoneById(sla.Value.BusinessHours.TimeZone, out var found) ? found : TimeZoneInfo.Utc;
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).Date);
         var end = to ?? today;
-        var start = from ?? end.AddDays(-(Math.Clamp(days ?? 30, 1, MaxDays) - 1));
-        if (start > end)
-        {
-            (start, end) = (end, start);
-        }
-
-        if (end.DayNumber - start.DayNumber >= MaxDays)
-        {
-            start = end.AddDays(-(MaxDays - 1));
-        }
-
+        var start = from ?? end.AddDays(-(Math.Clamp(days ?? 30, 1, KpiQueries.MaxDays) - 1));
         Report = await kpis.ReportAsync(start, end, cancellationToken);
     }
 }

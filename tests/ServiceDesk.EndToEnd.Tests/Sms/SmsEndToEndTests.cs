@@ -27,7 +27,7 @@ public class SmsEndToEndTests
     private const string AuthToken = "end-to-end-token";
     private const string DeskNumber = "+15005550006";
     private const string Phone = "+34611222333";
-    private const string ApiKey = "e2e-key";
+    private const string ApiKey = "e2e-key-sms1";
 
     public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
 

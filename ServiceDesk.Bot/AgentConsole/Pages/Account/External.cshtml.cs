@@ -1,4 +1,4 @@
-using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,35 +7,41 @@ using ServiceDesk.Bot.Agents;
 namespace ServiceDesk.Bot.AgentConsole.Pages.Account;
 
 /// <summary>
-/// Back from Entra ID: signs in the agent linked to that Entra account, or links it on first use to the
-/// agent account with the same e-mail. Entra users without an agent account are refused: being in the
+/// Back from Entra ID: signs in the agent linked to that Entra account, or links it on first use (see
+/// <see cref="EntraAccountLink"/>). Entra users without an agent account are refused: being in the
 /// tenant does not make someone an agent.
 /// </summary>
-public sealed class ExternalModel(SignInManager<AgentUser> signIn, UserManager<AgentUser> users) : PageModel
+public sealed partial class ExternalModel(SignInManager<AgentUser> signIn, EntraAccountLink link, ILogger<ExternalModel> logger) : PageModel
 {
     public async Task<IActionResult> OnGetAsync(string? returnUrl)
     {
         var target = Url.IsLocalUrl(returnUrl) ? returnUrl : "/";
-        var info = await signIn.GetExternalLoginInfoAsync();
-        if (info is null)
+        var external = await HttpContext.AuthenticateAsync(IdentityConstants.ExternalScheme);
+        await HttpContext.SignOutAsync(IdentityConstants.ExternalScheme);
+        if (external.Principal is null)
         {
             return RedirectToPage("/Account/Login", new { error = "entra" });
         }
 
-        var result = await signIn.ExternalLoginSignInAsync(info.LoginProvider, info.ProviderKey, isPersistent: false, bypassTwoFactor: true);
-        if (result.Succeeded)
+        var (agent, refusal) = await link.FindOrLinkAsync(external.Principal);
+        if (agent is null)
         {
-            return LocalRedirect(target);
+            LogRefused(refusal);
+            return RedirectToPage("/Account/Login", new
+            {
+                error = refusal switch
+                {
+                    EntraRefusal.WrongTenant => "tenant",
+                    EntraRefusal.LockedOut => "locked",
+                    _ => "unknown",
+                },
+            });
         }
 
-        var email = info.Principal.FindFirstValue("email") ?? info.Principal.FindFirstValue("preferred_username") ?? info.Principal.FindFirstValue(ClaimTypes.Email);
-        var user = email is null ? null : await users.FindByEmailAsync(email);
-        if (user is null || result.IsLockedOut || (await users.AddLoginAsync(user, info)) is not { Succeeded: true })
-        {
-            return RedirectToPage("/Account/Login", new { error = "unknown" });
-        }
-
-        await signIn.SignInAsync(user, isPersistent: false, info.LoginProvider);
+        await signIn.SignInAsync(agent, isPersistent: false, AgentSignIn.EntraScheme);
         return LocalRedirect(target);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Entra sign-in refused: {Refusal}")]
+    private partial void LogRefused(EntraRefusal refusal);
 }

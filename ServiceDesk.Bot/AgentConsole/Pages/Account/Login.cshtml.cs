@@ -24,6 +24,8 @@ public sealed partial class LoginModel(SignInManager<AgentUser> signIn, IOptions
         {
             "entra" => "Microsoft Entra ID did not sign you in.",
             "unknown" => "You have no agent account yet: ask an admin to add your e-mail address.",
+            "tenant" => "This Microsoft account is not in the desk's organisation.",
+            "locked" => "This agent account is locked or disabled: ask an admin.",
             _ => null,
         };
     }

@@ -5,11 +5,18 @@ using ServiceDesk.Bot.Agents;
 
 namespace ServiceDesk.Bot.AgentConsole.Pages.Agents;
 
-public sealed record AgentRow(string Name, string? Email, IReadOnlyList<string> Roles, DateTimeOffset? LockedUntil);
+public sealed record AgentRow(string Id, string Name, string? Email, IReadOnlyList<string> Roles, DateTimeOffset? LockedUntil, bool Disabled, bool IsMe);
 
-/// <summary>Admins add agent accounts (people who sign in with Entra ID are matched to these by e-mail).</summary>
+/// <summary>
+/// Admins add agent accounts (people who sign in with Entra ID are matched to these by e-mail), disable them
+/// (someone who left: the account and its history stay), unlock them and remove them. An admin cannot disable or
+/// remove their own account, so the desk is never left without one.
+/// </summary>
 public sealed class AgentsModel(UserManager<AgentUser> users, TimeProvider time) : ConsolePage
 {
+    /// <summary>Disabled is a lock-out without end: Identity then refuses password and Entra sign-ins alike.</summary>
+    private static readonly DateTimeOffset Forever = DateTimeOffset.MaxValue;
+
     public IReadOnlyList<AgentRow> Agents { get; private set; } = [];
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
@@ -17,8 +24,9 @@ public sealed class AgentsModel(UserManager<AgentUser> users, TimeProvider time)
         var rows = new List<AgentRow>();
         foreach (var user in await users.Users.OrderBy(u => u.DisplayName).Take(500).ToListAsync(cancellationToken))
         {
-            var locked = user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : (DateTimeOffset?)null;
-            rows.Add(new AgentRow(user.DisplayName, user.Email, [.. await users.GetRolesAsync(user)], locked));
+            var disabled = user.LockoutEnd == Forever;
+            var locked = !disabled && user.LockoutEnd is { } end && end > time.GetUtcNow() ? end : (DateTimeOffset?)null;
+            rows.Add(new AgentRow(user.Id, user.DisplayName, user.Email, [.. await users.GetRolesAsync(user)], locked, disabled, user.Id == User.ToAgent().Id));
         }
 
         Agents = rows;
@@ -42,6 +50,52 @@ public sealed class AgentsModel(UserManager<AgentUser> users, TimeProvider time)
 
         await users.AddToRolesAsync(user, admin ? AgentRoles.All : [AgentRoles.Agent]);
         Flash = $"{user.DisplayName} can sign in now.";
+        return RedirectToPage();
+    }
+
+    public Task<IActionResult> OnPostDisableAsync([FromForm] string? id) => ChangeAsync(id, async agent =>
+    {
+        // Lock-out applies only where it is enabled; a new security stamp ends the sessions the agent has open.
+        await users.SetLockoutEnabledAsync(agent, true);
+        var result = await users.SetLockoutEndDateAsync(agent, Forever);
+        await users.UpdateSecurityStampAsync(agent);
+        return (result, $"{agent.DisplayName} is disabled and can no longer sign in.");
+    });
+
+    public Task<IActionResult> OnPostUnlockAsync([FromForm] string? id) => ChangeAsync(id, async agent =>
+    {
+        var result = await users.SetLockoutEndDateAsync(agent, null);
+        await users.ResetAccessFailedCountAsync(agent);
+        return (result, $"{agent.DisplayName} can sign in again.");
+    }, allowSelf: true);
+
+    public Task<IActionResult> OnPostRemoveAsync([FromForm] string? id) => ChangeAsync(id, async agent =>
+        (await users.DeleteAsync(agent), $"{agent.DisplayName} was removed."));
+
+    private async Task<IActionResult> ChangeAsync(string? id, Func<AgentUser, Task<(IdentityResult Result, string Done)>> change, bool allowSelf = false)
+    {
+        var agent = string.IsNullOrEmpty(id) ? null : await users.FindByIdAsync(id);
+        if (agent is null)
+        {
+            FlashError = "That agent no longer exists.";
+        }
+        else if (!allowSelf && agent.Id == User.ToAgent().Id)
+        {
+            FlashError = "You cannot disable or remove your own account.";
+        }
+        else
+        {
+            var (result, done) = await change(agent);
+            if (result.Succeeded)
+            {
+                Flash = done;
+            }
+            else
+            {
+                FlashError = string.Join(" ", result.Errors.Select(e => e.Description));
+            }
+        }
+
         return RedirectToPage();
     }
 }
