@@ -85,7 +85,7 @@ internal sealed partial class ChatBot(
     {
         var inbound = turn.Message;
         var now = time.GetUtcNow();
-        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey, ct);
+        var conversation = await db.FindConversationAsync(inbound.Channel, inbound.ConversationKey!, ct);
         if (conversation is { Mode: not ConversationMode.Bot })
         {
             // A person holds the conversation: the message goes on its ticket as on any channel, and the bot stays silent.
