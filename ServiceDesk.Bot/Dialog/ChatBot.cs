@@ -85,7 +85,7 @@ internal sealed partial class ChatBot(
     {
         var inbound = turn.Message;
         var now = time.GetUtcNow();
-        var conversation = await db.Conversations.FirstOrDefaultAsync(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey, ct);
+        var conversation = await db.FindConversationAsync(inbound.Channel, inbound.ConversationKey!, ct);
         var contact = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
         var state = ReadState(conversation, now);
         var intent = await ReadIntentAsync(turn, state, conversation, now, ct);

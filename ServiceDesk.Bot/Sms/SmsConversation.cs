@@ -91,9 +91,10 @@ public sealed partial class SmsConversation(
     private async Task<SenderFacts> SenderAsync(TwilioInboundSms sms, CancellationToken cancellationToken)
     {
         var address = ContactIdentity.Normalize(Channel.Sms, sms.From);
-        var contact = await db.Contacts.AsNoTracking()
-            .Where(c => c.Identities.Any(i => i.Channel == Channel.Sms && i.Address == address))
-            .Select(c => new { c.SmsOptedOut, c.Language })
+        // From the identity through the unique (channel, address) index: Contacts.Where(c => c.Identities.Any(...)) scans every contact.
+        var contact = await db.ContactIdentities.AsNoTracking()
+            .Where(i => i.Channel == Channel.Sms && i.Address == address)
+            .Join(db.Contacts, i => i.ContactId, c => c.Id, (i, c) => new { c.SmsOptedOut, c.Language })
             .FirstOrDefaultAsync(cancellationToken);
         return contact is null
             ? new SenderFacts(false, false, Languages.FromLocale(sms.Locale) ?? desk.Value.DefaultLanguage)

@@ -427,7 +427,7 @@ public sealed partial class IntakeService(
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = await db.FindContactAsync(inbound.Channel, address, ct);
+        var contact = TrackedContact(inbound.Channel, address) ?? await db.FindContactAsync(inbound.Channel, address, ct);
         if (contact is not null)
         {
             return contact;
@@ -445,6 +445,15 @@ public sealed partial class IntakeService(
         return contact;
     }
 
+    /// <summary>
+    /// The sender when the caller's transaction has loaded them already (the chat bot looks the sender up before its
+    /// turn): the same tracked instance a query would return, without the round trip.
+    /// </summary>
+    private Contact? TrackedContact(Channel channel, string address) =>
+        db.ContactIdentities.Local.FirstOrDefault(i => i.Channel == channel && i.Address == address) is { ContactId: not 0 } identity
+            ? db.Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId)
+            : null;
+
     private async Task<Conversation?> ResolveConversationAsync(InboundMessage inbound, Contact contact, DateTimeOffset now, CancellationToken ct)
     {
         if (inbound.ConversationKey is null)
@@ -452,7 +461,8 @@ public sealed partial class IntakeService(
             return null;
         }
 
-        var conversation = await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct);
+        var conversation = db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
+            ?? await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct);
         if (conversation is null)
         {
             conversation = new Conversation

@@ -17,10 +17,7 @@ public sealed class KnowledgeSearch(ServiceDeskDbContext db, KnowledgeIndexCache
 
     private async Task<Bm25Index> IndexAsync(CancellationToken cancellationToken)
     {
-        var fingerprint = await db.KnowledgeArticles.AsNoTracking()
-            .OrderByDescending(a => a.UpdatedAt)
-            .Select(a => new KnowledgeFingerprint(db.KnowledgeArticles.Count(), a.UpdatedAt))
-            .FirstOrDefaultAsync(cancellationToken) ?? KnowledgeFingerprint.Empty;
+        var fingerprint = await IntakeQueries.For(db).KnowledgeChange(db, cancellationToken) ?? KnowledgeFingerprint.Empty;
         if (cache.TryGet(fingerprint) is { } current)
         {
             return current;

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 using ServiceDesk.Core.Catalogue;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Knowledge;
 using ServiceDesk.Core.Tickets;
 
 namespace ServiceDesk.Core.Persistence;
@@ -36,6 +37,14 @@ internal sealed class IntakeQueries
     public readonly Func<ServiceDeskDbContext, long, CancellationToken, Task<Ticket?>> TicketById =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, CancellationToken ct) =>
             db.Tickets.FirstOrDefault(t => t.Id == id));
+
+    /// <summary>Checked before every knowledge search (each free-text chat turn) to notice an edit made by any instance.</summary>
+    public readonly Func<ServiceDeskDbContext, CancellationToken, Task<KnowledgeFingerprint?>> KnowledgeChange =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, CancellationToken ct) =>
+            db.KnowledgeArticles.AsNoTracking()
+                .OrderByDescending(a => a.UpdatedAt)
+                .Select(a => new KnowledgeFingerprint(db.KnowledgeArticles.Count(), a.UpdatedAt))
+                .FirstOrDefault());
 
     public readonly Func<ServiceDeskDbContext, string, CancellationToken, Task<Service?>> ServiceByCode =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, string code, CancellationToken ct) =>

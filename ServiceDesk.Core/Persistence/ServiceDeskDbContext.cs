@@ -64,6 +64,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public Task<Contact?> FindContactAsync(Channel channel, string normalizedAddress, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).ContactByAddress(this, channel, normalizedAddress, cancellationToken);
 
+    /// <summary>The conversation with the channel's key, tracked, or null (a compiled query: every chat turn makes it).</summary>
+    public Task<Conversation?> FindConversationAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
+        IntakeQueries.For(this).ConversationByKey(this, channel, externalKey, cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as text: readable in the database and stable when members are added.
