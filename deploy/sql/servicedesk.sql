@@ -731,3 +731,37 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124050914_ReviewFixes'
+)
+BEGIN
+    ALTER TABLE [ContactIdentities] ADD [SoftBounces] int NOT NULL DEFAULT 0;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124050914_ReviewFixes'
+)
+BEGIN
+    CREATE TABLE [ObservedBaseUrls] (
+        [Channel] nvarchar(32) NOT NULL,
+        [Url] nvarchar(512) NOT NULL,
+        [SeenAt] datetimeoffset NOT NULL,
+        CONSTRAINT [PK_ObservedBaseUrls] PRIMARY KEY ([Channel])
+    );
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124050914_ReviewFixes'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124050914_ReviewFixes', N'10.0.14');
+END;
+
+COMMIT;
+GO
+

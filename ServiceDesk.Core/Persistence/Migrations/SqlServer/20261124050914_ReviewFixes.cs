@@ -6,11 +6,18 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
 {
     /// <inheritdoc />
-    public partial class FixSms : Migration
+    public partial class ReviewFixes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<int>(
+                name: "SoftBounces",
+                table: "ContactIdentities",
+                type: "int",
+                nullable: false,
+                defaultValue: 0);
+
             migrationBuilder.CreateTable(
                 name: "ObservedBaseUrls",
                 columns: table => new
@@ -30,6 +37,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
         {
             migrationBuilder.DropTable(
                 name: "ObservedBaseUrls");
+
+            migrationBuilder.DropColumn(
+                name: "SoftBounces",
+                table: "ContactIdentities");
         }
     }
 }

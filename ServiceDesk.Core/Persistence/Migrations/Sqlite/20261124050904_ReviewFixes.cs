@@ -5,11 +5,18 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class FixSms : Migration
+    public partial class ReviewFixes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<int>(
+                name: "SoftBounces",
+                table: "ContactIdentities",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
             migrationBuilder.CreateTable(
                 name: "ObservedBaseUrls",
                 columns: table => new
@@ -29,6 +36,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "ObservedBaseUrls");
+
+            migrationBuilder.DropColumn(
+                name: "SoftBounces",
+                table: "ContactIdentities");
         }
     }
 }

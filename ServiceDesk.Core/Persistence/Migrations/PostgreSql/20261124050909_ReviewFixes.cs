@@ -6,11 +6,18 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 {
     /// <inheritdoc />
-    public partial class FixSms : Migration
+    public partial class ReviewFixes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<int>(
+                name: "SoftBounces",
+                table: "ContactIdentities",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
             migrationBuilder.CreateTable(
                 name: "ObservedBaseUrls",
                 columns: table => new
@@ -30,6 +37,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
         {
             migrationBuilder.DropTable(
                 name: "ObservedBaseUrls");
+
+            migrationBuilder.DropColumn(
+                name: "SoftBounces",
+                table: "ContactIdentities");
         }
     }
 }
