@@ -21,7 +21,7 @@ public sealed class OutboxOptions : IValidatableObject
     /// A claim older than this belongs to a job that died; longer than any channel's request timeout. Too short,
     /// and sends still in flight would be marked Unconfirmed.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "Outbox:ClaimTimeout must be between 1 minute and 1 day.")]
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "Outbox:ClaimTimeout must be between 5 seconds and 1 day.")]
     public TimeSpan ClaimTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>

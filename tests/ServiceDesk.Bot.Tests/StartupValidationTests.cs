@@ -14,7 +14,7 @@ public class StartupValidationTests
     [InlineData("Outbox:SweepInterval", "00:01:30", "Outbox:SweepInterval must be a whole number of seconds that divides a minute")]
     [InlineData("Database:Provider", "MySql", "Database:Provider 'MySql' is not one of Sqlite, PostgreSql, SqlServer.")]
     [InlineData("Database:Provider", "1", "Database:Provider '1' is not one of Sqlite, PostgreSql, SqlServer.")]
-    [InlineData("Outbox:ClaimTimeout", "00:00:00", "Outbox:ClaimTimeout must be between 1 minute and 1 day.")]
+    [InlineData("Outbox:ClaimTimeout", "00:00:00", "Outbox:ClaimTimeout must be between 5 seconds and 1 day.")]
     [InlineData("Outbox:FirstRetryDelay", "-00:00:05", "Outbox:FirstRetryDelay must be between 1 second and 1 hour.")]
     [InlineData("Outbox:MaxRetryDelay", "00:00:02", "Outbox:MaxRetryDelay must not be shorter than Outbox:FirstRetryDelay.")]
     [InlineData("Api:Keys:1", "short", "Api:Keys:1 is shorter than 12 characters.")]

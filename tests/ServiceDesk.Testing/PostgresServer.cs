@@ -68,7 +68,9 @@ public sealed class PostgresServer
 
         await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
         var port = FreePort();
-        var options = $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=300";
+        // Every desk a test starts keeps its connection pools and its Hangfire workers' connections open
+        // until it is disposed, and test classes run in parallel: 300 ran out once the suite grew.
+        var options = $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=1000";
         if (!durable)
         {
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";

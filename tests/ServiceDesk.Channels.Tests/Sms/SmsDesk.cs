@@ -55,7 +55,8 @@ internal sealed class SmsDesk : IAsyncDisposable
                 services.AddSingleton<TwilioPublicBase>();
                 services.AddScoped<IChannelSender, SmsChannelSender>();
             },
-            new Dictionary<string, string?> { ["Desk:DefaultLanguage"] = "en" });
+            new Dictionary<string, string?> { ["Desk:DefaultLanguage"] = "en" },
+            channels: [Channel.Email, Channel.Teams]);
         return new SmsDesk(desk, options, http);
     }
 

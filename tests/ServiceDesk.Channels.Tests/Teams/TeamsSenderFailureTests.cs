@@ -97,6 +97,7 @@ public sealed class TeamsSenderFailureTests : IAsyncLifetime
                 s.AddTeamsChannel(configuration);
                 s.AddHttpClient(BotConnectorClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(2));
             },
-            settings);
+            settings,
+            channels: [Channel.Email, Channel.Sms]);
     }
 }
