@@ -24,14 +24,18 @@ public sealed partial class ConsoleHub(HandoffService handoff, ITypingRelay typi
     public Task WatchTicket(long ticketId) => Groups.AddToGroupAsync(Context.ConnectionId, TicketGroup(ticketId));
 
     /// <summary>The agent is typing in a conversation they hold: show it on the user's channel, at most once per interval.</summary>
+    /// <remarks>
+    /// The hub runs one call per connection at a time, so this await holds the agent's next hub call; the
+    /// relay bounds it with a short timeout and never throws for a lost indicator.
+    /// </remarks>
     public async Task Typing(long conversationId)
     {
-        if (!throttle.TryAcquire(conversationId))
+        var agent = Context.User!.ToAgent();
+        if (!throttle.TryAcquire(conversationId, agent.Id))
         {
             return;
         }
 
-        var agent = Context.User!.ToAgent();
         var target = await handoff.AgentTypingAsync(conversationId, agent, Context.ConnectionAborted);
         if (target is { ReplyHandle: { } handle } found)
         {
@@ -56,24 +60,30 @@ public sealed partial class ConsoleHub(HandoffService handoff, ITypingRelay typi
 /// however many of their tabs are open. Per app instance: with several instances an indicator may go out
 /// once per instance in the interval, which users do not notice.
 /// </summary>
+/// <remarks>
+/// Counted per agent too: the check comes before the (database) check that the agent holds the conversation,
+/// so a colleague's stale page that still sends keystrokes must not use up the holder's turn. Only the holder
+/// gets an indicator sent, so this is still one per conversation.
+/// </remarks>
 public sealed class TypingThrottle(TimeProvider time)
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
 
-    private readonly Dictionary<long, DateTimeOffset> _last = [];
+    private readonly Dictionary<(long ConversationId, string AgentId), DateTimeOffset> _last = [];
     private readonly Lock _lock = new();
 
-    public bool TryAcquire(long conversationId)
+    public bool TryAcquire(long conversationId, string agentId)
     {
+        var key = (conversationId, agentId);
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            if (_last.TryGetValue(conversationId, out var last) && now - last < Interval)
+            if (_last.TryGetValue(key, out var last) && now - last < Interval)
             {
                 return false;
             }
 
-            _last[conversationId] = now;
+            _last[key] = now;
             if (_last.Count > 10_000)
             {
                 // Forget old entries now and then; an entry older than the interval means nothing any more.

@@ -30,6 +30,13 @@ public sealed partial class BotConnectorClient(
     public Task<ResourceResponse?> SendToConversationAsync(string serviceUrl, string conversationId, Activity activity, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, serviceUrl, $"v3/conversations/{Escape(conversationId)}/activities", activity, TeamsJson.Default.Activity, TeamsJson.Default.ResourceResponse, cancellationToken);
 
+    /// <summary>
+    /// Sends to a conversation in one attempt: a throttled or failed call is not retried. For what is worth
+    /// nothing a moment later (a typing indicator); only a rejected token is renewed and tried once more.
+    /// </summary>
+    public Task<ResourceResponse?> SendToConversationOnceAsync(string serviceUrl, string conversationId, Activity activity, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, serviceUrl, $"v3/conversations/{Escape(conversationId)}/activities", activity, TeamsJson.Default.Activity, TeamsJson.Default.ResourceResponse, cancellationToken, maxAttempts: 1);
+
     public Task<ResourceResponse?> ReplyToActivityAsync(string serviceUrl, string conversationId, string replyToId, Activity activity, CancellationToken cancellationToken)
     {
         activity.ReplyToId = replyToId;
@@ -52,7 +59,8 @@ public sealed partial class BotConnectorClient(
         TBody body,
         JsonTypeInfo<TBody> bodyType,
         JsonTypeInfo<TResponse> responseType,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int maxAttempts = MaxAttempts)
         where TResponse : class
     {
         var baseUrl = ServiceUrlTrust.Normalize(serviceUrl)
@@ -98,7 +106,7 @@ public sealed partial class BotConnectorClient(
             }
 
             var delay = failure.RetryAfter ?? Backoff(attempt);
-            if (attempt >= MaxAttempts || waited + delay > options.Value.MaxRetryWait)
+            if (attempt >= maxAttempts || waited + delay > options.Value.MaxRetryWait)
             {
                 throw failure.WithRetryAfter(delay);
             }

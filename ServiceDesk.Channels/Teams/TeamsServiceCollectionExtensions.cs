@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Outbox;
 
 namespace ServiceDesk.Channels.Teams;
@@ -8,7 +9,7 @@ public static class TeamsServiceCollectionExtensions
 {
     /// <summary>
     /// The Teams (Bot Framework) channel: options from <c>Channels:Teams</c>, the token validator, the
-    /// Connector client and the outbox sender. With no app id the channel still runs, without authentication.
+    /// Connector client, the outbox sender and the typing indicator. With no app id the channel still runs, without authentication.
     /// </summary>
     public static IServiceCollection AddTeamsChannel(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,6 +28,9 @@ public static class TeamsServiceCollectionExtensions
         services.AddSingleton<ServiceUrlTrust>();
         services.AddSingleton<BotConnectorClient>();
         services.AddSingleton<IChannelSender, TeamsChannelSender>();
+
+        // Replaces the core's "no indicator" default; the relay itself ignores other channels.
+        services.AddSingleton<ITypingRelay, TeamsTypingRelay>();
         return services;
     }
 }

@@ -122,13 +122,33 @@ public class ConsoleWorkTests
         var time = new ManualTimeProvider(TestDesk.DefaultStart);
         var throttle = new TypingThrottle(time);
 
-        Assert.True(throttle.TryAcquire(1));
-        Assert.False(throttle.TryAcquire(1));
-        Assert.True(throttle.TryAcquire(2));
+        Assert.True(throttle.TryAcquire(1, "ana"));
+        Assert.False(throttle.TryAcquire(1, "ana"));
+        Assert.True(throttle.TryAcquire(2, "ana"));
         time.Advance(TimeSpan.FromSeconds(2.9));
-        Assert.False(throttle.TryAcquire(1));
+        Assert.False(throttle.TryAcquire(1, "ana"));
         time.Advance(TimeSpan.FromSeconds(0.2));
-        Assert.True(throttle.TryAcquire(1));
+        Assert.True(throttle.TryAcquire(1, "ana"));
+    }
+
+    [Fact]
+    public void A_colleague_typing_on_a_stale_page_does_not_use_up_the_holders_turn()
+    {
+        var throttle = new TypingThrottle(new ManualTimeProvider(TestDesk.DefaultStart));
+
+        Assert.True(throttle.TryAcquire(1, "luis")); // Luis's page still thinks he may type; the hub then finds Ana holds it
+        Assert.True(throttle.TryAcquire(1, "ana"));
+        Assert.False(throttle.TryAcquire(1, "ana"));
+    }
+
+    [Fact]
+    public async Task Many_threads_typing_in_one_conversation_get_one_turn()
+    {
+        var throttle = new TypingThrottle(new ManualTimeProvider(TestDesk.DefaultStart));
+
+        var granted = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => throttle.TryAcquire(7, "ana"))));
+
+        Assert.Single(granted, g => g);
     }
 
     private static async Task<string> CreateAsync(HttpClient api, string title, string email, string service = "general")
