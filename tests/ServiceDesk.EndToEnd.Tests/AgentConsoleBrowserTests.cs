@@ -1,13 +1,15 @@
+using System.Net;
+using System.Xml.Linq;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using ServiceDesk.Bot.Agents;
-using ServiceDesk.Bot.Dialog;
+using ServiceDesk.Channels.Sms;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Conversations;
-using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace ServiceDesk.EndToEnd.Tests;
@@ -19,21 +21,29 @@ public sealed class BrowserCollection
     public const string Name = "browser";
 }
 
-/// <summary>An agent works a live SMS conversation in a real browser against the real host.</summary>
+/// <summary>
+/// An agent works a live SMS conversation in a real browser against the real host, over the real SMS channel:
+/// the user's texts arrive as Twilio-signed webhooks and the desk's texts go out through its sender to a
+/// stub of Twilio's Messages API.
+/// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class AgentConsoleBrowserTests
 {
-    private const string UserPhone = "+34600111222";
-    private const string DeskNumber = "+34900000000";
-    private static readonly string ConversationKey = $"{UserPhone}|{DeskNumber}";
+    private const string UserPhone = "+447700900123";
+    private const string DeskNumber = ConsoleHost.SmsDeskNumber;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     public AgentConsoleBrowserTests() => SetDefaultExpectTimeout((float)Deadline.TotalMilliseconds);
 
-    [Fact]
-    public async Task An_agent_takes_over_a_waiting_conversation_replies_sees_the_answer_live_and_hands_back()
+    public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_agent_takes_over_a_waiting_sms_conversation_replies_sees_the_answer_live_and_hands_back(DatabaseProvider provider)
     {
-        await using var host = await ConsoleHost.StartAsync();
+        await using var twilio = await TwilioStub.StartAsync();
+        await using var host = await ConsoleHost.StartAsync(provider, twilio);
+        using var phone = new HttpClient { BaseAddress = host.BaseAddress };
         var (playwright, browser) = await Browser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
@@ -45,16 +55,20 @@ public sealed class AgentConsoleBrowserTests
         await Expect(admin.Locator("h1")).ToHaveTextAsync("Live conversations");
         await Expect(admin.Locator("body[data-connected=true]")).ToHaveCountAsync(1);
 
-        // The user texts the desk and asks for a person; the agent's open board shows it without a reload.
-        var first = await UserSaysAsync(host, "SM-1", "My laptop will not start, I need a person");
-        Assert.NotEmpty(first.Replies);
-        var conversationId = await host.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Conversations.Where(c => c.ExternalKey == ConversationKey).Select(c => c.Id).SingleAsync());
-        Assert.True(await host.InScopeAsync(sp => sp.GetRequiredService<HandoffService>().RequestAgentAsync(conversationId, CancellationToken.None)));
+        // The user texts the desk and asks for a person; the bot answers in the webhook's TwiML and queues the
+        // conversation; the agent's open board shows it without a reload.
+        var first = await TextAsync(phone, "My laptop will not start");
+        Assert.NotEmpty(first.Elements("Message"));
+        var handoff = await TextAsync(phone, "agent");
+        Assert.Contains("I have asked a person from", Assert.Single(handoff.Elements("Message")).Value);
+        var conversationId = await host.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Conversations.Where(c => c.Channel == Channel.Sms).Select(c => c.Id).SingleAsync());
+        Assert.Equal(ConversationMode.WaitingForAgent, await ModeAsync(host, conversationId));
         var card = admin.Locator($".waiting [data-conversation='{conversationId}']");
-        await Expect(card).ToContainTextAsync("Ana Tester", new() { Timeout = 10_000 }); // sooner than the 15 s catch-up refresh: pushed live
+        await Expect(card).ToContainTextAsync(UserPhone, new() { Timeout = 10_000 }); // sooner than the 15 s catch-up refresh: pushed live
         await Expect(card.Locator(".wait")).ToContainTextAsync("waiting");
         await Expect(admin.Locator("#live-alert")).ToContainTextAsync("waiting for an agent");
-        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("1-queue"), FullPage = true });
+        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath($"1-queue-{provider}"), FullPage = true });
+        Assert.Empty(twilio.Requests); // the bot's answers went in the TwiML, not through the API
 
         // A second agent has the conversation open in a tab without live updates (no script): a stale page.
         var luisContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), JavaScriptEnabled = false });
@@ -63,13 +77,11 @@ public sealed class AgentConsoleBrowserTests
         await SignInAsync(luis, "luis@desk.test", "Luis-Pass-2026!");
         await luis.GotoAsync($"/conversations/{conversationId}");
 
-        // Take over: the user is told a person joined, on SMS, in their language.
+        // Take over: the user is told a person joined, texted through Twilio's API from the desk's number.
         await card.GetByRole(AriaRole.Button, new() { Name = "Take over" }).ClickAsync();
         await Expect(admin.Locator(".mode")).ToContainTextAsync("Held by Admin (you)");
-        await host.Sms.WaitForAsync(1, Deadline);
-        var joined = host.Sms.Sent.Last();
-        Assert.Equal(UserPhone, joined.Recipient);
-        Assert.StartsWith("Admin from Service Desk has joined the conversation", joined.Body);
+        var joined = await SentTextAsync(twilio, 1);
+        Assert.StartsWith("Admin from Service Desk has joined the conversation", joined["Body"]);
 
         // The slower agent is told, not given the conversation.
         await luis.GetByRole(AriaRole.Button, new() { Name = "Take over" }).ClickAsync();
@@ -78,45 +90,46 @@ public sealed class AgentConsoleBrowserTests
 
         // The agent sees the whole exchange with the bot and writes: the reply goes out on SMS through the outbox.
         await Expect(admin.Locator(".transcript")).ToContainTextAsync("My laptop will not start");
-        await admin.Locator("#reply-text").PressSequentiallyAsync("Hi Ana");
+        await admin.Locator("#reply-text").PressSequentiallyAsync("Hi there");
         await WaitUntilAsync(() => host.Typing.Sent.Count > 0);
-        Assert.Equal((Channel.Sms, DeskNumber), host.Typing.Sent.First()); // the channel's reply handle, for its indicator
+        var (typingChannel, typingHandle) = host.Typing.Sent.First();
+        Assert.Equal(Channel.Sms, typingChannel);
+        Assert.Equal(DeskNumber, SmsReplyHandle.FromJson(typingHandle)?.DeskNumber); // the channel's reply handle, for its indicator
         Assert.Single(host.Typing.Sent); // one burst of keystrokes, one indicator
-        await admin.Locator("#reply-text").FillAsync("Hi Ana, does the power light come on?");
+        await admin.Locator("#reply-text").FillAsync("Hi, does the power light come on?");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
-        await host.Sms.WaitForAsync(2, Deadline);
-        Assert.Equal("Hi Ana, does the power light come on?", host.Sms.Sent.Last().Body);
+        Assert.Equal("Hi, does the power light come on?", (await SentTextAsync(twilio, 2))["Body"]);
         await Expect(admin.Locator(".transcript")).ToContainTextAsync("does the power light come on?");
 
         // The user answers (with markup that must stay text): the bot stays silent and the answer appears live.
         const string answer = "No light at all <script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">";
-        var whileHeld = await UserSaysAsync(host, "SM-2", answer);
-        Assert.Empty(whileHeld.Replies);
-        Assert.Equal(ConversationMode.Agent, whileHeld.Mode);
+        var whileHeld = await TextAsync(phone, answer);
+        Assert.Empty(whileHeld.Elements());
+        Assert.Equal(ConversationMode.Agent, await ModeAsync(host, conversationId));
         await Expect(admin.Locator(".transcript .msg.in").Last).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("No light at all <script>window.__xss = 1</script><img src=x"), new() { Timeout = 10_000 });
         Assert.True(await admin.EvaluateAsync<bool>("() => window.__xss === undefined"));
         Assert.Equal(0, await admin.Locator(".transcript script, .transcript img").CountAsync());
-        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("2-handoff"), FullPage = true });
+        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath($"2-handoff-{provider}"), FullPage = true });
 
-        // Hand back: the bot says so and answers the next message again.
+        // Hand back: the bot says so on SMS and answers the next text again, in the webhook's TwiML.
         await admin.GetByRole(AriaRole.Button, new() { Name = "Hand back to the bot" }).ClickAsync();
         await Expect(admin.Locator(".mode")).ToContainTextAsync("The bot is answering.");
-        await host.Sms.WaitForAsync(3, Deadline);
-        Assert.StartsWith("Admin has handed you back to the Service Desk assistant", host.Sms.Sent.Last().Body);
-        var afterwards = await UserSaysAsync(host, "SM-3", "Thanks, one more thing");
-        Assert.Equal(ConversationMode.Bot, afterwards.Mode);
-        Assert.NotEmpty(afterwards.Replies);
+        Assert.StartsWith("Admin has handed you back to the Service Desk assistant", (await SentTextAsync(twilio, 3))["Body"]);
+        var afterwards = await TextAsync(phone, "Thanks, one more thing");
+        Assert.NotEmpty(afterwards.Elements("Message"));
+        Assert.Equal(ConversationMode.Bot, await ModeAsync(host, conversationId));
+        Assert.Equal(3, twilio.Requests.Count); // nothing else was texted
 
         // The figures count the handoff.
         await admin.GotoAsync("/kpis?days=7");
         await Expect(admin.Locator("h1")).ToHaveTextAsync("Service desk KPIs");
         await Expect(admin.Locator(".kpi", new() { HasText = "handoff rate" })).ToContainTextAsync("100%");
         await Expect(admin.Locator("svg rect.bar.sms")).ToHaveCountAsync(1);
-        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("3-kpis"), FullPage = true });
+        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath($"3-kpis-{provider}"), FullPage = true });
 
         await admin.GotoAsync("/tickets?channel=Sms");
         await Expect(admin.Locator("table.queue tbody tr")).ToHaveCountAsync(1);
-        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("4-tickets"), FullPage = true });
+        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath($"4-tickets-{provider}"), FullPage = true });
     }
 
     [Fact]
@@ -166,27 +179,36 @@ public sealed class AgentConsoleBrowserTests
         await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
     }
 
-    /// <summary>
-    /// What the SMS channel does with an inbound text: a chat turn through the bot. (The Twilio webhook is
-    /// built on its own branch; this is the same seam it calls.)
-    /// </summary>
-    private static Task<ChatTurnResult> UserSaysAsync(ConsoleHost host, string sid, string text) =>
-        host.InScopeAsync(sp => sp.GetRequiredService<IChatBot>().HandleAsync(
-            new ChatTurn
-            {
-                Message = new InboundMessage
-                {
-                    Channel = Channel.Sms,
-                    ExternalId = sid,
-                    SenderAddress = UserPhone,
-                    SenderName = "Ana Tester",
-                    ConversationKey = ConversationKey,
-                    ReplyHandle = DeskNumber,
-                    Text = text,
-                    Locale = "en-GB",
-                },
-            },
-            CancellationToken.None));
+    /// <summary>The user texts the desk: Twilio posts the webhook, signed with the account's token over the desk's public URL.</summary>
+    private static async Task<XElement> TextAsync(HttpClient phone, string body)
+    {
+        const string path = "/api/sms/twilio";
+        var sid = "SM" + Guid.NewGuid().ToString("N");
+        List<KeyValuePair<string, string>> fields =
+        [
+            new("MessageSid", sid), new("SmsSid", sid), new("AccountSid", ConsoleHost.TwilioAccountSid), new("From", UserPhone),
+            new("To", DeskNumber), new("Body", body), new("NumMedia", "0"), new("FromCountry", "GB"), new("ApiVersion", "2010-04-01"),
+        ];
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) };
+        request.Headers.Add(TwilioSignature.HeaderName, TwilioSignature.Compute(ConsoleHost.TwilioAuthToken, ConsoleHost.SmsPublicBase + path, fields));
+        using var response = await phone.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return XDocument.Parse(await response.Content.ReadAsStringAsync()).Root!;
+    }
+
+    /// <summary>The desk's <paramref name="count"/>th text, as Twilio's Messages API received it: to the user, from the desk's number.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> SentTextAsync(TwilioStub twilio, int count)
+    {
+        await twilio.WaitForRequestsAsync(count, Deadline);
+        var sent = twilio.Requests[count - 1];
+        Assert.Equal(ConsoleHost.TwilioAccountSid, sent.AccountSid);
+        Assert.Equal(UserPhone, sent.Form["To"]);
+        Assert.Equal(DeskNumber, sent.Form["From"]);
+        return sent.Form;
+    }
+
+    private static Task<ConversationMode> ModeAsync(ConsoleHost host, long conversationId) =>
+        host.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Conversations.Where(c => c.Id == conversationId).Select(c => c.Mode).SingleAsync());
 
     private static Task<bool> CreateAgentAsync(ConsoleHost host, string email, string name, string password) =>
         host.InScopeAsync(async sp =>
