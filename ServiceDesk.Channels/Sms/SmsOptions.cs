@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ServiceDesk.Channels.Sms;
 
 /// <summary><c>Channels:Sms:*</c>: how the desk texts, whatever the provider.</summary>
-public sealed class SmsOptions
+public sealed class SmsOptions : IValidatableObject
 {
     public const string SectionName = "Channels:Sms";
 
@@ -27,4 +27,15 @@ public sealed class SmsOptions
     /// Empty: Twilio's media hosts (<see cref="TwilioMediaHosts.Default"/>).
     /// </summary>
     public string[]? MediaHosts { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var entry in MediaHosts ?? [])
+        {
+            if (entry.Contains("://", StringComparison.Ordinal) && !Uri.TryCreate(entry, UriKind.Absolute, out _))
+            {
+                yield return new ValidationResult($"{SectionName}:MediaHosts '{entry}' is not an absolute URL.", [nameof(MediaHosts)]);
+            }
+        }
+    }
 }
