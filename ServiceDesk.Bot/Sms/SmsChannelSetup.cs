@@ -26,6 +26,12 @@ public static class SmsChannelSetup
         services.AddHttpClient<TwilioClient>(client => client.Timeout = TimeSpan.FromSeconds(30));
         services.AddScoped<IChannelSender, SmsChannelSender>();
         services.AddScoped<SmsConversation>();
+
+        // Redirects are followed by the client itself, each checked against the media hosts.
+        services.AddHttpClient<TwilioMediaClient>(client => client.Timeout = TimeSpan.FromSeconds(60))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.AddScoped<SmsMediaJob>();
+        services.AddSingleton<SmsMediaScheduler>();
         services.AddSingleton<TwilioRequestValidator>();
         services.AddSingleton<TwilioPublicBase>();
         return services;

@@ -19,6 +19,8 @@ public sealed partial class SmsConversation(
     ServiceDeskDbContext db,
     IOptions<DeskOptions> desk,
     IOptions<SmsOptions> options,
+    TwilioMediaClient media,
+    SmsMediaScheduler mediaJobs,
     ILogger<SmsConversation> logger)
 {
     public async Task<byte[]> HandleAsync(TwilioInboundSms sms, CancellationToken cancellationToken)
@@ -41,7 +43,14 @@ public sealed partial class SmsConversation(
                 return Reply(SmsTexts.Format("Help", sender.Language, desk.Value.Name), sender.Language);
         }
 
-        var result = await bot.HandleAsync(new ChatTurn { Message = ToInbound(sms), RichReplies = false }, cancellationToken);
+        var inbound = ToInbound(sms);
+        var result = await bot.HandleAsync(new ChatTurn { Message = inbound, RichReplies = false }, cancellationToken);
+        if (!result.Duplicate && inbound.Attachments.Count > 0)
+        {
+            // Fetched after the answer: Twilio waits for the TwiML, and a download may take seconds or need retries.
+            mediaJobs.Schedule(sms.MessageSid);
+        }
+
         if (result.Duplicate || result.Replies.Count == 0)
         {
             return Twiml.Empty;
@@ -63,11 +72,11 @@ public sealed partial class SmsConversation(
     private InboundMessage ToInbound(TwilioInboundSms sms)
     {
         var attachments = new List<Core.Messages.AttachmentInfo>();
-        foreach (var media in sms.Media)
+        foreach (var item in sms.Media)
         {
-            if (media.IsOnTwilio)
+            if (media.Hosts.IsAllowed(item.Url))
             {
-                attachments.Add(media.ToAttachment());
+                attachments.Add(item.ToAttachment());
             }
             else
             {

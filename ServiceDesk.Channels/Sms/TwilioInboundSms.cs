@@ -77,14 +77,6 @@ public sealed record TwilioInboundSms
 /// <summary>A media item of an MMS: where Twilio keeps it and its type.</summary>
 public sealed record TwilioMedia(string Url, string ContentType)
 {
-    /// <summary>Twilio serves media from its API host and redirects to its CDN; nothing else is trusted to fetch or show.</summary>
-    public bool IsOnTwilio =>
-        Uri.TryCreate(Url, UriKind.Absolute, out var uri)
-        && uri.Scheme == Uri.UriSchemeHttps
-        && (uri.Host.Equals("api.twilio.com", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.EndsWith(".twilio.com", StringComparison.OrdinalIgnoreCase)
-            || uri.Host.EndsWith(".twiliocdn.com", StringComparison.OrdinalIgnoreCase));
-
     /// <summary>The attachment recorded on the message: the media SID as its name, the size unknown until fetched.</summary>
     public AttachmentInfo ToAttachment()
     {

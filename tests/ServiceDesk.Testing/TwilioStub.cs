@@ -14,7 +14,8 @@ namespace ServiceDesk.Testing;
 /// <summary>
 /// A small stand-in for Twilio's Create Message endpoint on 127.0.0.1, for the answers the spec mock
 /// cannot give: Twilio's error bodies (21610, 21211, …), 429 with Retry-After, 5xx. It records every
-/// request; unscripted requests get 201 and a fresh message SID.
+/// request; unscripted requests get 201 and a fresh message SID. It also serves MMS media as Twilio does (bytes
+/// behind Basic auth, or a redirect to where they are), recording every GET.
 /// </summary>
 public sealed class TwilioStub : IAsyncDisposable
 {
@@ -24,6 +25,8 @@ public sealed class TwilioStub : IAsyncDisposable
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
     private readonly Lock _lock = new();
     private TaskCompletionSource? _held;
+    private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _media = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<StubMediaRequest> _mediaRequests = new();
 
     private TwilioStub(WebApplication app) => _app = app;
 
@@ -40,6 +43,33 @@ public sealed class TwilioStub : IAsyncDisposable
         }
     }
 
+    /// <summary>Every GET of a media path, served or not.</summary>
+    public IReadOnlyList<StubMediaRequest> MediaRequests => [.. _mediaRequests];
+
+    /// <summary>Serves bytes at a path (e.g. <c>/2010-04-01/Accounts/AC…/Messages/MM…/Media/ME…</c>); returns its absolute URL.</summary>
+    public string ServeMedia(string path, byte[] content, string contentType)
+    {
+        _media[path] = async http =>
+        {
+            http.Response.ContentType = contentType;
+            http.Response.ContentLength = content.Length;
+            await http.Response.Body.WriteAsync(content);
+        };
+        return new Uri(BaseUrl, path).ToString();
+    }
+
+    /// <summary>Answers a path with 302 to another URL, as Twilio's API host answers with its CDN's; returns its absolute URL.</summary>
+    public string RedirectMedia(string path, string location)
+    {
+        _media[path] = http =>
+        {
+            http.Response.StatusCode = StatusCodes.Status302Found;
+            http.Response.Headers.Location = location;
+            return Task.CompletedTask;
+        };
+        return new Uri(BaseUrl, path).ToString();
+    }
+
     public static async Task<TwilioStub> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -48,6 +78,7 @@ public sealed class TwilioStub : IAsyncDisposable
         var app = builder.Build();
         var stub = new TwilioStub(app);
         app.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (Delegate)stub.HandleAsync);
+        app.MapGet("/{**path}", (Delegate)stub.ServeMediaAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         stub.BaseUrl = new Uri(address);
@@ -148,6 +179,19 @@ public sealed class TwilioStub : IAsyncDisposable
         await http.Response.WriteAsync(response.Body.Replace("{To}", request.Form.GetValueOrDefault("To"), StringComparison.Ordinal));
     }
 
+    private Task ServeMediaAsync(HttpContext http)
+    {
+        var path = http.Request.Path.Value ?? "/";
+        _mediaRequests.Enqueue(new StubMediaRequest(path, http.Request.Headers.Authorization.ToString()));
+        if (_media.TryGetValue(path, out var serve))
+        {
+            return serve(http);
+        }
+
+        http.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _held?.TrySetResult();
@@ -163,6 +207,9 @@ public sealed class TwilioStub : IAsyncDisposable
 
 /// <summary>One request the stub received: when, for which account, the Authorization header and the form fields.</summary>
 public sealed record StubRequest(DateTimeOffset At, string AccountSid, string Authorization, IReadOnlyDictionary<string, string> Form);
+
+/// <summary>One GET of a media path: the path and the Authorization header.</summary>
+public sealed record StubMediaRequest(string Path, string Authorization);
 
 public sealed record StubResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers, StubFault Fault = StubFault.None)
 {

@@ -30,7 +30,8 @@ internal sealed class SmsHost : IAsyncDisposable
 
     /// <param name="connectionString">Another host's database, to run a second instance beside it; a fresh one when null.</param>
     /// <param name="settings">More settings for the host, applied before it starts.</param>
-    public static async Task<SmsHost> StartAsync(DatabaseProvider provider, string? publicBase = PublicBase, string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="mediaFromStub">Lets MMS media be fetched from the stub (and only from it) in place of Twilio's hosts.</param>
+    public static async Task<SmsHost> StartAsync(DatabaseProvider provider, string? publicBase = PublicBase, string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, bool mediaFromStub = false)
     {
         var twilio = await TwilioStub.StartAsync();
         var factory = (await DeskFactory.CreateAsync(provider, connectionString, withChannels: false))
@@ -39,6 +40,11 @@ internal sealed class SmsHost : IAsyncDisposable
             .With("Channels:Sms:Twilio:FromNumber", DeskNumber)
             .With("Channels:Sms:Twilio:ApiBaseUrl", twilio.BaseUrl.ToString())
             .With("Channels:Sms:Twilio:PublicBaseUrl", publicBase);
+        if (mediaFromStub)
+        {
+            factory.With("Channels:Sms:MediaHosts:0", twilio.BaseUrl.GetLeftPart(UriPartial.Authority));
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             factory.With(key, value);

@@ -195,6 +195,7 @@ public class SmsWebhookTests
     [InlineData("Channels:Sms:Twilio:AuthToken", "", "Channels:Sms:Twilio:AuthToken is required")]
     [InlineData("Channels:Sms:Twilio:FromNumber", "600 111 222", "Channels:Sms:Twilio:FromNumber must be an E.164 number")]
     [InlineData("Channels:Sms:Twilio:PublicBaseUrl", "desk.example.com", "Channels:Sms:Twilio:PublicBaseUrl must be an absolute http(s) URL")]
+    [InlineData("Channels:Sms:MediaHosts:0", "http://", "Channels:Sms:MediaHosts 'http://' is not an absolute URL")]
     public async Task Invalid_twilio_options_stop_the_start_naming_the_key(string key, string value, string expected)
     {
         await using var factory = (await DeskFactory.CreateAsync(DatabaseProvider.Sqlite, withChannels: false))
