@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Channels.Sms;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -73,6 +74,8 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
 
         builder.ConfigureServices(services =>
         {
+            // Webhook samples name Twilio's real media hosts; the media job must never reach them from a test.
+            services.AddHttpClient<TwilioMediaClient>().AddHttpMessageHandler(() => new LoopbackOnlyHandler());
             if (WithChannels)
             {
                 services.AddSingleton<IChannelSender>(Email);
@@ -80,4 +83,13 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
             }
         });
     }
+}
+
+/// <summary>Fails a request to anything but this machine as a network without a route would.</summary>
+internal sealed class LoopbackOnlyHandler : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        request.RequestUri is { IsLoopback: true }
+            ? base.SendAsync(request, cancellationToken)
+            : throw new HttpRequestException($"Tests reach loopback only, not {request.RequestUri?.Host}.");
 }
