@@ -47,6 +47,11 @@ trap 'rm -rf "$results"' EXIT
 status=0
 dotnet test ServiceDesk.sln --nologo "$@" 2>&1 | tee "$results/output.txt" || status=$?
 
+# A test host ended before its exit handler ran leaves its throw-away PostgreSQL behind: stop those (fast shutdown).
+if command -v pkill >/dev/null; then
+  pkill -INT -f '/bin/postgres -D .*servicedesk-pg-' || true
+fi
+
 # One closing line for whoever reads the log: the totals over every test project.
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
        gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
