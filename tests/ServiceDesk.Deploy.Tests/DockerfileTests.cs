@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using ServiceDesk.Testing;
 
 namespace ServiceDesk.Deploy.Tests;
 
@@ -59,7 +60,7 @@ public sealed partial class DockerfileTests : IDisposable
     [Fact]
     public async Task The_health_check_passes_while_the_desk_runs_and_fails_once_it_stops()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Unused();
         var data = Directory.CreateDirectory(Path.Combine(_folder, "data")).FullName;
         using var desk = StartDesk(port, data);
         try
@@ -166,12 +167,6 @@ public sealed partial class DockerfileTests : IDisposable
         return seen;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private static string[] Stages() => FromLine().Split(LogicalLines()).Skip(1).ToArray();
 

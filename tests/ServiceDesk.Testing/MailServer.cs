@@ -69,7 +69,7 @@ public sealed class MailServer
         RemoveLeftovers();
         var root = Path.Combine(Path.GetTempPath(), $"sd-mail-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(root);
-        var (imap, lmtp, auth, smtp) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (imap, lmtp, auth, smtp) = (LoopbackPorts.Unused(), LoopbackPorts.Unused(), LoopbackPorts.Unused(), LoopbackPorts.Unused());
         var server = new MailServer(root, imap, smtp);
         await server.StartDovecotAsync(options, lmtp, auth);
         await server.StartPostfixAsync(lmtp, auth);
@@ -393,7 +393,7 @@ public sealed class MailServer
         foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "sd-mail-*"))
         {
             var parts = Path.GetFileName(folder).Split('-');
-            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !IsRunning(pid))
+            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !LocalProcesses.IsRunning(pid))
             {
                 StopIn(folder);
             }
@@ -436,18 +436,6 @@ public sealed class MailServer
         }
     }
 
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     private static async Task WaitForPortAsync(int port)
     {
@@ -467,12 +455,6 @@ public sealed class MailServer
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string program, string[] arguments)
     {

@@ -67,7 +67,7 @@ public sealed class PostgresServer
         }
 
         await RunPgAsync(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"]);
-        var port = FreePort();
+        var port = LoopbackPorts.Unused();
         // Every desk a test starts keeps its connection pools and its Hangfire workers' connections open
         // until it is disposed, and test classes run in parallel: 300 ran out once the suite grew.
         var options = $"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c max_connections=1000";
@@ -112,7 +112,7 @@ public sealed class PostgresServer
         foreach (var folder in Directory.GetDirectories(Path.GetTempPath(), "servicedesk-pg-*"))
         {
             var parts = Path.GetFileName(folder).Split('-');
-            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !IsRunning(pid))
+            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !LocalProcesses.IsRunning(pid))
             {
                 try
                 {
@@ -126,18 +126,6 @@ public sealed class PostgresServer
         }
     }
 
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     private static string FindBinaries()
     {
@@ -155,12 +143,6 @@ public sealed class PostgresServer
             "PostgreSQL server binaries were not found under /usr/lib/postgresql. Run ./test.sh (it installs them) or set SERVICEDESK_TEST_POSTGRES.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static Task RunPgAsync(bool asRoot, string program, string[] arguments) =>
         asRoot ? RunAsync("runuser", ["-u", "postgres", "--", program, .. arguments]) : RunAsync(program, arguments);

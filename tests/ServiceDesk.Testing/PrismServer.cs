@@ -60,7 +60,7 @@ public sealed class PrismServer : IAsyncDisposable
     public static async Task<PrismServer> StartAsync(string specPath)
     {
         var cli = NodePeers.Require(Path.Combine("node_modules", "@stoplight", "prism-cli", "dist", "index.js"));
-        var port = FreePort();
+        var port = LoopbackPorts.Unused();
         // Standard input stays open: when this process ends, however it ends, the launcher sees it close and stops Prism.
         var process = NodePeers.StartNode(
             NodePeers.Require("run-while-parent-lives.js"), cli, "mock", "--dynamic", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), specPath);
@@ -109,10 +109,4 @@ public sealed class PrismServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

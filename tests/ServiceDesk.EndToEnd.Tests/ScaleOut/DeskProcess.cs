@@ -265,7 +265,7 @@ public sealed partial class DeskProcess : IAsyncDisposable
             {
                 var environment = File.ReadAllText(Path.Combine(folder, "environ")).Split('\0');
                 var parent = environment.FirstOrDefault(v => v.StartsWith(ParentVariable + "=", StringComparison.Ordinal));
-                if (parent is not null && int.TryParse(parent[(ParentVariable.Length + 1)..], out var parentPid) && !IsRunning(parentPid))
+                if (parent is not null && int.TryParse(parent[(ParentVariable.Length + 1)..], out var parentPid) && !LocalProcesses.IsRunning(parentPid))
                 {
                     using var leftover = Process.GetProcessById(pid);
                     leftover.Kill();
@@ -280,18 +280,6 @@ public sealed partial class DeskProcess : IAsyncDisposable
         return true;
     }
 
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     [GeneratedRegex(@"Now listening on: (http://[^\s]+)")]
     private static partial Regex ListeningOn();

@@ -109,7 +109,7 @@ public class SmsEndToEndTests
             var connection = provider == DatabaseProvider.PostgreSql
                 ? await (await PostgresServer.GetAsync()).CreateDatabaseAsync("e2e")
                 : $"Data Source={Path.Combine(Path.GetTempPath(), "servicedesk-tests", Guid.NewGuid().ToString("N"), "desk.db")}";
-            var port = FreePort();
+            var port = LoopbackPorts.Unused();
             var baseUrl = $"http://127.0.0.1:{port}/";
             var desk = new Desk(
                 new Dictionary<string, string?>
@@ -191,12 +191,6 @@ public class SmsEndToEndTests
                 services.AddHttpClient<TwilioClient>().AddHttpMessageHandler(() => new Recorder(_sends)));
         }
 
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 
     internal sealed record Send(int Status, Dictionary<string, string> Form);
