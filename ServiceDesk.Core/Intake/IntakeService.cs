@@ -136,13 +136,14 @@ public sealed partial class IntakeService(
         }
 
         var now = time.GetUtcNow();
-        var contact = await ResolveContactAsync(inbound, now, ct);
+        var known = await FindConversationAsync(inbound, ct);
+        var contact = OwnerOf(known, inbound) ?? await ResolveContactAsync(inbound, now, ct);
         if (contact.Id != 0)
         {
             await MarkReachableAsync(inbound, ct);
         }
 
-        var conversation = await ResolveConversationAsync(inbound, contact, now, ct);
+        var conversation = OpenConversation(known, inbound, contact, now);
         var actor = $"contact:{contact.Id}";
         if (inbound.RecordOnly)
         {
@@ -465,15 +466,38 @@ public sealed partial class IntakeService(
             ? db.Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId)
             : null;
 
-    private async Task<Conversation?> ResolveConversationAsync(InboundMessage inbound, Contact contact, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// The message's conversation, with its contact and the contact's identities: the same tracked instance when the
+    /// caller's transaction has it already, else one query, which also spares a returning sender's contact lookup.
+    /// </summary>
+    private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, CancellationToken ct) =>
+        inbound.ConversationKey is null
+            ? null
+            : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
+                ?? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct);
+
+    /// <summary>
+    /// The conversation's contact when it owns the sender's address (the usual case: a person's own chat or SMS thread).
+    /// An address belongs to one contact (unique index), so this is the contact the lookup by address would find.
+    /// </summary>
+    private static Contact? OwnerOf(Conversation? conversation, InboundMessage inbound)
+    {
+        if (conversation?.Contact is not { } owner)
+        {
+            return null;
+        }
+
+        var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
+        return owner.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address) ? owner : null;
+    }
+
+    private Conversation? OpenConversation(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now)
     {
         if (inbound.ConversationKey is null)
         {
             return null;
         }
 
-        var conversation = db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-            ?? await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct);
         if (conversation is null)
         {
             conversation = new Conversation
