@@ -136,13 +136,14 @@ public sealed partial class IntakeService(
         }
 
         var now = time.GetUtcNow();
-        var contact = await ResolveContactAsync(inbound, now, ct);
+        var known = await FindConversationAsync(inbound, ct);
+        var contact = OwnerOf(known, inbound) ?? await ResolveContactAsync(inbound, now, ct);
         if (contact.Id != 0)
         {
             await MarkReachableAsync(inbound, ct);
         }
 
-        var conversation = await ResolveConversationAsync(inbound, contact, now, ct);
+        var conversation = OpenConversation(known, inbound, contact, now);
         var actor = $"contact:{contact.Id}";
         if (inbound.RecordOnly)
         {
@@ -183,36 +184,41 @@ public sealed partial class IntakeService(
         }
 
         var message = NewMessage(inbound, contact, now);
-        ticket.Messages.Add(message);
         if (ticket.Id != 0 && ticket.RequesterId != contact.Id)
         {
             ticket.Record(TicketEventKind.MessageReceived, actor, now, $"from {contact.DisplayName}");
         }
 
-        // Link what already has ids now, so a plain append is one save.
-        if (contact.Id != 0)
+        // The message names its author and conversation by id. A returning sender's are known: it goes in the first save,
+        // and a plain append is one save. A first contact's are not: it waits for the second save, with the notice,
+        // instead of being inserted and then updated.
+        var messageInFirstSave = contact.Id != 0 && conversation is not { Id: 0 };
+        if (messageInFirstSave)
         {
-            message.AuthorContactId = contact.Id;
+            AddMessage(ticket, message, contact, conversation);
         }
 
         if (conversation is not null)
         {
             conversation.LastActivityAt = now;
-            message.ConversationId = conversation.Id == 0 ? null : conversation.Id;
             if (ticket.Id != 0)
             {
                 conversation.CurrentTicketId = ticket.Id;
+            }
+            else
+            {
+                // The new ticket's temporary key: EF inserts the ticket first and writes its real id into this row,
+                // in the same save, instead of an UPDATE after it.
+                db.Entry(conversation).Property(c => c.CurrentTicketId).CurrentValue = db.Entry(ticket).Property(t => t.Id).CurrentValue;
             }
         }
 
         await db.SaveChangesAsync(ct);
 
-        // New rows have ids now: link them, and compose texts that quote the ticket number.
-        message.AuthorContactId = contact.Id;
-        if (conversation is not null)
+        // New rows have ids now: file the message if it waited for them, and compose texts that quote the ticket number.
+        if (!messageInFirstSave)
         {
-            message.ConversationId = conversation.Id;
-            conversation.CurrentTicketId = ticket.Id;
+            AddMessage(ticket, message, contact, conversation);
         }
 
         if (previous is not null)
@@ -232,12 +238,18 @@ public sealed partial class IntakeService(
             queued.Add(notice);
         }
 
-        if (db.ChangeTracker.HasChanges())
-        {
-            await db.SaveChangesAsync(ct);
-        }
+        // Nothing left to write (a plain append) costs no round trip: SaveChanges finds no changes, and asking
+        // HasChanges first would only run the change detection twice.
+        await db.SaveChangesAsync(ct);
 
         return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);
+    }
+
+    private static void AddMessage(Ticket ticket, Message message, Contact contact, Conversation? conversation)
+    {
+        message.AuthorContactId = contact.Id;
+        message.ConversationId = conversation?.Id;
+        ticket.Messages.Add(message);
     }
 
     /// <summary>A message on no ticket, in its conversation (bot chatter).</summary>
@@ -454,15 +466,38 @@ public sealed partial class IntakeService(
             ? db.Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId)
             : null;
 
-    private async Task<Conversation?> ResolveConversationAsync(InboundMessage inbound, Contact contact, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// The message's conversation, with its contact and the contact's identities: the same tracked instance when the
+    /// caller's transaction has it already, else one query, which also spares a returning sender's contact lookup.
+    /// </summary>
+    private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, CancellationToken ct) =>
+        inbound.ConversationKey is null
+            ? null
+            : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
+                ?? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct);
+
+    /// <summary>
+    /// The conversation's contact when it owns the sender's address (the usual case: a person's own chat or SMS thread).
+    /// An address belongs to one contact (unique index), so this is the contact the lookup by address would find.
+    /// </summary>
+    private static Contact? OwnerOf(Conversation? conversation, InboundMessage inbound)
+    {
+        if (conversation?.Contact is not { } owner)
+        {
+            return null;
+        }
+
+        var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
+        return owner.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address) ? owner : null;
+    }
+
+    private Conversation? OpenConversation(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now)
     {
         if (inbound.ConversationKey is null)
         {
             return null;
         }
 
-        var conversation = db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-            ?? await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct);
         if (conversation is null)
         {
             conversation = new Conversation

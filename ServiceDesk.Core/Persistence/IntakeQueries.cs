@@ -34,6 +34,14 @@ internal sealed class IntakeQueries
         EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string key, CancellationToken ct) =>
             db.Conversations.FirstOrDefault(c => c.Channel == channel && c.ExternalKey == key));
 
+    /// <summary>Intake's conversation lookup: with its contact, so that a returning sender needs no lookup by address.</summary>
+    public readonly Func<ServiceDeskDbContext, Channel, string, CancellationToken, Task<Conversation?>> ConversationWithContactByKey =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string key, CancellationToken ct) =>
+            db.Conversations
+                .Include(c => c.Contact)
+                .ThenInclude(c => c.Identities)
+                .FirstOrDefault(c => c.Channel == channel && c.ExternalKey == key));
+
     public readonly Func<ServiceDeskDbContext, long, CancellationToken, Task<Ticket?>> TicketById =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, CancellationToken ct) =>
             db.Tickets.FirstOrDefault(t => t.Id == id));

@@ -1,5 +1,8 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using SQLitePCL;
 
 namespace ServiceDesk.Core.Persistence;
 
@@ -7,6 +10,12 @@ namespace ServiceDesk.Core.Persistence;
 /// Per-connection SQLite settings. WAL (set once, persistent) lets readers run beside the writer;
 /// synchronous=NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
 /// </summary>
+/// <remarks>
+/// The settings belong to the native connection, which Microsoft.Data.Sqlite keeps open in its pool behind every
+/// <c>Open</c>: each native connection gets them once, not on every open (every transaction opens one, and the two
+/// statements were a parse and a step each on the intake's hot path). EF's SQLite migrations switch foreign keys off
+/// around a table rebuild and back on after it, on the same connection, so a migrated connection ends as it began.
+/// </remarks>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     /// <summary>One instance for every context: a new instance per context would defeat EF's service provider cache.</summary>
@@ -14,17 +23,52 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
 
     private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
 
+    /// <summary>The native connections already set up; an entry goes when its connection is closed for good and collected.</summary>
+    private readonly ConditionalWeakTable<sqlite3, object> _configured = [];
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        command.ExecuteNonQuery();
+        if (!NeedsPragmas(connection, out var handle))
+        {
+            return;
+        }
+
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        Remember(handle);
     }
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragmas;
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (!NeedsPragmas(connection, out var handle))
+        {
+            return;
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        Remember(handle);
+    }
+
+    private bool NeedsPragmas(DbConnection connection, out sqlite3? handle)
+    {
+        handle = (connection as SqliteConnection)?.Handle;
+        return handle is null || !_configured.TryGetValue(handle, out _);
+    }
+
+    private void Remember(sqlite3? handle)
+    {
+        if (handle is not null)
+        {
+            _configured.AddOrUpdate(handle, this);
+        }
     }
 }

@@ -40,6 +40,7 @@ if (only is "teams" or "sms" or "email")
 }
 
 var runs = new List<IntakeRun>();
+var loadBefore = SmsReport.LoadAverage();
 if (only is null or "intake" or "sqlite")
 {
     runs.Add(await Report(IntakeBenchmark.RunAsync(DatabaseProvider.Sqlite, null, messages, writers)));
@@ -60,6 +61,7 @@ if (only is null or "intake" or "postgresql")
 }
 
 var measuredAt = DateTimeOffset.UtcNow;
+var loadAfter = SmsReport.LoadAverage();
 if (only is null or "knowledge")
 {
     await KnowledgeBenchmark.WriteAsync(await KnowledgeBenchmark.RunAsync(Argument("--queries", 50_000)), output, machine, measuredAt);
@@ -76,13 +78,15 @@ await File.WriteAllTextAsync(
 var markdown = new StringBuilder()
     .AppendLine("# Intake throughput")
     .AppendLine()
-    .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers.")
+    .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers. Measured in the steady state, after warm-up rounds until the JIT had compiled the hot path (warm-up column); `JIT ms` is compilation still inside the measured run (on the process's background compiler thread, included in the CPU per message).")
     .AppendLine()
-    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB |")
-    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    .AppendLine(CultureInfo.InvariantCulture, $"Load average of the machine before / after: {loadBefore} / {loadAfter} (shared with other builds: wall-clock figures move with it, CPU per message less so).")
+    .AppendLine()
+    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB | warm-up msgs | JIT ms |")
+    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var run in runs)
 {
-    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
+    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} | {run.WarmUpMessages} | {run.JitMilliseconds} |");
 }
 
 await File.WriteAllTextAsync(Path.Combine(output, "intake.md"), markdown.ToString());
@@ -92,7 +96,7 @@ return 0;
 static async Task<IntakeRun> Report(Task<IntakeRun> running)
 {
     var run = await running;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, {run.CpuMicrosecondsPerMessage} µs CPU/msg"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, {run.CpuMicrosecondsPerMessage} µs CPU/msg, {run.AllocatedBytesPerMessage / 1024.0:F1} KB/msg, warm-up {run.WarmUpMessages} msgs, JIT in run {run.JitMilliseconds} ms"));
     return run;
 }
 

@@ -72,7 +72,7 @@ internal static class SmsReport
         Console.WriteLine(markdown);
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static SmsRun Print(SmsRun run)
