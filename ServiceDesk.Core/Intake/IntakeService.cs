@@ -93,24 +93,29 @@ public sealed partial class IntakeService(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Description, nameof(request));
         var now = time.GetUtcNow();
+        var unfiled = new List<Message>();
+        if (request.FileMessagesFrom is { } from)
+        {
+            // Those stored, and those added in this transaction but not saved yet (they get their ids, all after from, on the save).
+            unfiled.AddRange(await IntakeQueries.For(db).UnfiledMessages(db, conversation.Id, from).ToListAsync(cancellationToken));
+            unfiled.AddRange(db.ChangeTracker.Entries<Message>()
+                .Where(e => e.State == EntityState.Added && e.Entity.ConversationId == conversation.Id && e.Entity.TicketId == null)
+                .Select(e => e.Entity));
+        }
+
         var ticket = await OpenTicketAsync(
             request.Type, request.Title ?? TitleFor(null, request.Description, requester.Language), request.Description, conversation.Channel,
             request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, cancellationToken);
         conversation.LastActivityAt = now;
-        await db.SaveChangesAsync(cancellationToken);
 
-        conversation.CurrentTicketId = ticket.Id;
-        if (request.FileMessagesFrom is { } from)
+        // One save: the new ticket's key is still temporary, and EF writes the generated one into the messages
+        // (through Ticket.Messages) and into the conversation's CurrentTicketId (its foreign key) as it inserts.
+        foreach (var message in unfiled)
         {
-            var unfiled = await db.Messages
-                .Where(m => m.ConversationId == conversation.Id && m.TicketId == null && m.Id >= from)
-                .ToListAsync(cancellationToken);
-            foreach (var message in unfiled)
-            {
-                message.TicketId = ticket.Id;
-            }
+            ticket.Messages.Add(message);
         }
 
+        db.Entry(conversation).Property(c => c.CurrentTicketId).CurrentValue = db.Entry(ticket).Property(t => t.Id).CurrentValue;
         await db.SaveChangesAsync(cancellationToken);
         return ticket;
     }
