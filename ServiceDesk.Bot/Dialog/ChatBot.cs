@@ -115,6 +115,7 @@ internal sealed partial class ChatBot(
             inbound with { Text = TranscriptText(turn, state, language), Acknowledge = false, StartsNewTicket = false, RecordOnly = fileOn is null, TicketId = fileOn },
             queued,
             retry,
+            firstContact: conversation is null && contact is null,
             ct);
         if (result.Outcome == IntakeOutcome.Duplicate)
         {

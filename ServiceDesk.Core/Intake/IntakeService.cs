@@ -37,6 +37,9 @@ public sealed partial class IntakeService(
     private const int MaxNameLength = 200;
     private const int MaxSubjectLength = 500;
 
+    /// <summary>See <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, CancellationToken)"/>.</summary>
+    private bool _firstContact;
+
     public async Task<IntakeResult> ReceiveAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
         Validate(inbound);
@@ -77,10 +80,28 @@ public sealed partial class IntakeService(
     /// True when the caller's transaction is being retried: a redelivery is refused by the unique index on the
     /// first attempt and recognised (<see cref="IntakeOutcome.Duplicate"/>) on the retry.
     /// </param>
-    public Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken cancellationToken)
+    public Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken cancellationToken) =>
+        ReceiveInTransactionAsync(inbound, queued, checkDuplicate, firstContact: false, cancellationToken);
+
+    /// <inheritdoc cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, CancellationToken)"/>
+    /// <param name="firstContact">
+    /// The caller has just looked the sender and the conversation up in this transaction and found neither: they are
+    /// created without being looked up again. (A concurrent first message that got there first still loses on the unique
+    /// indexes, and the caller's retry finds them.)
+    /// </param>
+    public async Task<IntakeResult> ReceiveInTransactionAsync(
+        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, CancellationToken cancellationToken)
     {
         Validate(inbound);
-        return ReceiveCoreAsync(inbound, queued, checkDuplicate, cancellationToken);
+        _firstContact = firstContact;
+        try
+        {
+            return await ReceiveCoreAsync(inbound, queued, checkDuplicate, cancellationToken);
+        }
+        finally
+        {
+            _firstContact = false;
+        }
     }
 
     /// <summary>
@@ -432,7 +453,7 @@ public sealed partial class IntakeService(
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = TrackedContact(inbound.Channel, address) ?? await db.FindContactAsync(inbound.Channel, address, ct);
+        var contact = TrackedContact(inbound.Channel, address) ?? (_firstContact ? null : await db.FindContactAsync(inbound.Channel, address, ct));
         if (contact is not null)
         {
             return contact;
@@ -467,7 +488,7 @@ public sealed partial class IntakeService(
         }
 
         var conversation = db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-            ?? await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct);
+            ?? (_firstContact ? null : await IntakeQueries.For(db).ConversationByKey(db, inbound.Channel, inbound.ConversationKey, ct));
         if (conversation is null)
         {
             conversation = new Conversation
