@@ -85,8 +85,11 @@ internal sealed partial class ChatBot(
     {
         var inbound = turn.Message;
         var now = time.GetUtcNow();
-        var conversation = await db.FindConversationAsync(inbound.Channel, inbound.ConversationKey!, ct);
-        var contact = await db.FindContactAsync(inbound.Channel, ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress), ct);
+        var conversation = await db.FindConversationWithContactAsync(inbound.Channel, inbound.ConversationKey!, ct);
+        var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
+        var contact = conversation?.Contact is { } owner && owner.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address)
+            ? owner
+            : await db.FindContactAsync(inbound.Channel, address, ct);
         var state = ReadState(conversation, now);
         var intent = await ReadIntentAsync(turn, state, conversation, now, ct);
         var language = contact?.Language ?? Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage;
@@ -112,6 +115,7 @@ internal sealed partial class ChatBot(
             inbound with { Text = TranscriptText(turn, state, language), Acknowledge = false, StartsNewTicket = false, RecordOnly = fileOn is null, TicketId = fileOn },
             queued,
             retry,
+            firstContact: conversation is null && contact is null,
             ct);
         if (result.Outcome == IntakeOutcome.Duplicate)
         {

@@ -25,22 +25,31 @@ public sealed partial class SmsConversation(
 {
     public async Task<byte[]> HandleAsync(TwilioInboundSms sms, CancellationToken cancellationToken)
     {
-        var sender = await SenderAsync(sms, cancellationToken);
-        switch (SmsKeywords.Classify(sms.Body, sms.OptOutType))
+        var keyword = SmsKeywords.Classify(sms.Body, sms.OptOutType);
+        if (keyword == SmsKeyword.OptOut)
         {
-            case SmsKeyword.OptOut:
-                await consent.OptOutAsync(sms.From, Source(sms), cancellationToken);
+            await consent.OptOutAsync(sms.From, Source(sms), cancellationToken);
 
-                // Twilio confirms the opt-out itself and would refuse anything the desk sent now.
-                return Twiml.Empty;
-            case SmsKeyword.OptIn when sender.OptedOut:
-                var change = await consent.OptInAsync(sms.From, Source(sms), cancellationToken);
-                return Reply(SmsTexts.Format("OptedIn", change.Language, desk.Value.Name), change.Language);
-            case SmsKeyword.OptIn when SmsKeywords.IsOnlyOptIn(sms.Body) || sms.OptOutType is { Length: > 0 }:
-                // Already subscribed (or a redelivery of the START): nothing to change, nothing to say.
-                return Twiml.Empty;
-            case SmsKeyword.Help:
-                return Reply(SmsTexts.Format("Help", sender.Language, desk.Value.Name), sender.Language);
+            // Twilio confirms the opt-out itself and would refuse anything the desk sent now.
+            return Twiml.Empty;
+        }
+
+        // A keyword is answered from who the sender is; an ordinary message learns that from the bot's turn (below).
+        SenderFacts? sender = null;
+        if (keyword != SmsKeyword.None)
+        {
+            var known = sender = await SenderAsync(sms, cancellationToken);
+            switch (keyword)
+            {
+                case SmsKeyword.OptIn when known.OptedOut:
+                    var change = await consent.OptInAsync(sms.From, Source(sms), cancellationToken);
+                    return Reply(SmsTexts.Format("OptedIn", change.Language, desk.Value.Name), change.Language);
+                case SmsKeyword.OptIn when SmsKeywords.IsOnlyOptIn(sms.Body) || sms.OptOutType is { Length: > 0 }:
+                    // Already subscribed (or a redelivery of the START): nothing to change, nothing to say.
+                    return Twiml.Empty;
+                case SmsKeyword.Help:
+                    return Reply(SmsTexts.Format("Help", known.Language, desk.Value.Name), known.Language);
+            }
         }
 
         var inbound = ToInbound(sms);
@@ -56,6 +65,8 @@ public sealed partial class SmsConversation(
             return Twiml.Empty;
         }
 
+        // The turn loaded the sender's contact (created it for a first message) in its transaction: no second query.
+        sender ??= TrackedSender(sms) ?? await SenderAsync(sms, cancellationToken);
         if (sender.OptedOut)
         {
             // The message is on the ticket; the answer cannot go out until the person texts START.
@@ -63,8 +74,18 @@ public sealed partial class SmsConversation(
             return Twiml.Empty;
         }
 
-        // A first-time sender's contact got the language guessed from the same locale (see IntakeService).
-        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), sender.Language, result.TicketNumber, options.Value.MaxSegments)));
+        var language = result.Language ?? sender.Language;
+        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), language, result.TicketNumber, options.Value.MaxSegments)));
+    }
+
+    /// <summary>The sender as the chat bot's turn left them tracked, or null when it did not.</summary>
+    private SenderFacts? TrackedSender(TwilioInboundSms sms)
+    {
+        var address = ContactIdentity.Normalize(Channel.Sms, sms.From);
+        return db.ContactIdentities.Local.FirstOrDefault(i => i.Channel == Channel.Sms && i.Address == address) is { ContactId: not 0 } identity
+            && db.Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId) is { } contact
+                ? new SenderFacts(true, contact.SmsOptedOut, contact.Language)
+                : null;
     }
 
     private byte[] Reply(string text, string language) => Twiml.Messages([SmsText.Compose(text, language, ticketNumber: null, options.Value.MaxSegments)]);

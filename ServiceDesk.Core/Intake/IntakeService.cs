@@ -37,6 +37,9 @@ public sealed partial class IntakeService(
     private const int MaxNameLength = 200;
     private const int MaxSubjectLength = 500;
 
+    /// <summary>See <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, CancellationToken)"/>.</summary>
+    private bool _firstContact;
+
     public async Task<IntakeResult> ReceiveAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
         Validate(inbound);
@@ -77,10 +80,28 @@ public sealed partial class IntakeService(
     /// True when the caller's transaction is being retried: a redelivery is refused by the unique index on the
     /// first attempt and recognised (<see cref="IntakeOutcome.Duplicate"/>) on the retry.
     /// </param>
-    public Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken cancellationToken)
+    public Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken cancellationToken) =>
+        ReceiveInTransactionAsync(inbound, queued, checkDuplicate, firstContact: false, cancellationToken);
+
+    /// <inheritdoc cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, CancellationToken)"/>
+    /// <param name="firstContact">
+    /// The caller has just looked the sender and the conversation up in this transaction and found neither: they are
+    /// created without being looked up again. (A concurrent first message that got there first still loses on the unique
+    /// indexes, and the caller's retry finds them.)
+    /// </param>
+    public async Task<IntakeResult> ReceiveInTransactionAsync(
+        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, CancellationToken cancellationToken)
     {
         Validate(inbound);
-        return ReceiveCoreAsync(inbound, queued, checkDuplicate, cancellationToken);
+        _firstContact = firstContact;
+        try
+        {
+            return await ReceiveCoreAsync(inbound, queued, checkDuplicate, cancellationToken);
+        }
+        finally
+        {
+            _firstContact = false;
+        }
     }
 
     /// <summary>
@@ -93,24 +114,29 @@ public sealed partial class IntakeService(
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Description, nameof(request));
         var now = time.GetUtcNow();
+        var unfiled = new List<Message>();
+        if (request.FileMessagesFrom is { } from)
+        {
+            // Those stored, and those added in this transaction but not saved yet (they get their ids, all after from, on the save).
+            unfiled.AddRange(await IntakeQueries.For(db).UnfiledMessages(db, conversation.Id, from).ToListAsync(cancellationToken));
+            unfiled.AddRange(db.ChangeTracker.Entries<Message>()
+                .Where(e => e.State == EntityState.Added && e.Entity.ConversationId == conversation.Id && e.Entity.TicketId == null)
+                .Select(e => e.Entity));
+        }
+
         var ticket = await OpenTicketAsync(
             request.Type, request.Title ?? TitleFor(null, request.Description, requester.Language), request.Description, conversation.Channel,
             request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, cancellationToken);
         conversation.LastActivityAt = now;
-        await db.SaveChangesAsync(cancellationToken);
 
-        conversation.CurrentTicketId = ticket.Id;
-        if (request.FileMessagesFrom is { } from)
+        // One save: the new ticket's key is still temporary, and EF writes the generated one into the messages
+        // (through Ticket.Messages) and into the conversation's CurrentTicketId (its foreign key) as it inserts.
+        foreach (var message in unfiled)
         {
-            var unfiled = await db.Messages
-                .Where(m => m.ConversationId == conversation.Id && m.TicketId == null && m.Id >= from)
-                .ToListAsync(cancellationToken);
-            foreach (var message in unfiled)
-            {
-                message.TicketId = ticket.Id;
-            }
+            ticket.Messages.Add(message);
         }
 
+        db.Entry(conversation).Property(c => c.CurrentTicketId).CurrentValue = db.Entry(ticket).Property(t => t.Id).CurrentValue;
         await db.SaveChangesAsync(cancellationToken);
         return ticket;
     }
@@ -439,7 +465,7 @@ public sealed partial class IntakeService(
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = TrackedContact(inbound.Channel, address) ?? await db.FindContactAsync(inbound.Channel, address, ct);
+        var contact = TrackedContact(inbound.Channel, address) ?? (_firstContact ? null : await db.FindContactAsync(inbound.Channel, address, ct));
         if (contact is not null)
         {
             return contact;
@@ -474,7 +500,7 @@ public sealed partial class IntakeService(
         inbound.ConversationKey is null
             ? null
             : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-                ?? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct);
+                ?? (_firstContact ? null : await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct));
 
     /// <summary>
     /// The conversation's contact when it owns the sender's address (the usual case: a person's own chat or SMS thread).

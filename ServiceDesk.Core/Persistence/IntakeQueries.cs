@@ -5,6 +5,7 @@ using ServiceDesk.Core.Catalogue;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Knowledge;
+using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Tickets;
 
 namespace ServiceDesk.Core.Persistence;
@@ -57,4 +58,9 @@ internal sealed class IntakeQueries
     public readonly Func<ServiceDeskDbContext, string, CancellationToken, Task<Service?>> ServiceByCode =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, string code, CancellationToken ct) =>
             db.Services.Include(s => s.AssignmentGroup).FirstOrDefault(s => s.Code == code));
+
+    /// <summary>A conversation's messages on no ticket yet, from one on: what a ticket the bot opens takes with it.</summary>
+    public readonly Func<ServiceDeskDbContext, long, long, IAsyncEnumerable<Message>> UnfiledMessages =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, long conversationId, long fromId) =>
+            db.Messages.Where(m => m.ConversationId == conversationId && m.TicketId == null && m.Id >= fromId));
 }

@@ -68,6 +68,13 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public Task<Conversation?> FindConversationAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).ConversationByKey(this, channel, externalKey, cancellationToken);
 
+    /// <summary>
+    /// The conversation with the channel's key, its contact and the contact's identities, tracked, or null: on a
+    /// one-to-one channel the contact is the person writing, so one round trip loads what a chat turn and the intake need.
+    /// </summary>
+    public Task<Conversation?> FindConversationWithContactAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
+        IntakeQueries.For(this).ConversationWithContactByKey(this, channel, externalKey, cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as text: readable in the database and stable when members are added.

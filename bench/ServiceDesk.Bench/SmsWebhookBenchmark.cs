@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ServiceDesk.Channels.Sms;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
@@ -230,6 +231,8 @@ internal static class SmsWebhookBenchmark
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
+            // As the desk runs in production (the factory's default is Development: developer exception page, scope validation).
+            builder.UseEnvironment(Environments.Production);
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
