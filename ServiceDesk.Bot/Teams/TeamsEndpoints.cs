@@ -24,10 +24,11 @@ public static partial class TeamsEndpoints
         BotAuthenticator authenticator,
         ServiceUrlTrust trust,
         TeamsActivityHandler handler,
-        ILoggerFactory loggers,
+        ILogger<TeamsActivityHandler> logger,
         CancellationToken cancellationToken)
     {
-        var logger = loggers.CreateLogger(typeof(TeamsEndpoints));
+        // An injected logger, not ILoggerFactory.CreateLogger per request: that builds the category name and
+        // takes the factory's lock on every activity.
         if (context.Request.ContentLength > MaxActivityBytes)
         {
             LogTooLarge(logger, context.Request.ContentLength.Value);

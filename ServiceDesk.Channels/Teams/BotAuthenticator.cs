@@ -116,7 +116,7 @@ public sealed partial class BotAuthenticator
         {
             var configuration = await keys.GetConfigurationAsync(cancellationToken);
             var kid = result.SecurityToken is JsonWebToken jwt ? jwt.Kid : null;
-            if (string.IsNullOrEmpty(channelId) || !Endorsements(configuration, kid).Contains(channelId))
+            if (string.IsNullOrEmpty(channelId) || !IsEndorsed(configuration, kid, channelId))
             {
                 return BotAuthenticationResult.Fail($"the signing key {kid} is not endorsed for channel '{channelId}'");
             }
@@ -154,22 +154,24 @@ public sealed partial class BotAuthenticator
         return await Handler.ValidateTokenAsync(token, parameters);
     }
 
-    private static HashSet<string> Endorsements(OpenIdConnectConfiguration configuration, string? kid)
+    /// <summary>Whether the key lists the channel among its endorsements (checked on every activity: no set is built).</summary>
+    private static bool IsEndorsed(OpenIdConnectConfiguration configuration, string? kid, string channelId)
     {
         var key = configuration.JsonWebKeySet?.Keys.FirstOrDefault(k => k.Kid == kid);
-        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        if (key is not null && key.AdditionalData.TryGetValue(EndorsementsField, out var value) && value is JsonElement { ValueKind: JsonValueKind.Array } array)
+        if (key is null || !key.AdditionalData.TryGetValue(EndorsementsField, out var value) || value is not JsonElement { ValueKind: JsonValueKind.Array } array)
         {
-            foreach (var item in array.EnumerateArray())
+            return false;
+        }
+
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.String && string.Equals(item.GetString(), channelId, StringComparison.OrdinalIgnoreCase))
             {
-                if (item.ValueKind == JsonValueKind.String && item.GetString() is { } endorsement)
-                {
-                    found.Add(endorsement);
-                }
+                return true;
             }
         }
 
-        return found;
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unknown signing key {Kid}: refreshing the OpenID metadata")]

@@ -22,7 +22,9 @@ public static class TeamsServiceCollectionExtensions
         services.AddHttpClient(ConnectorTokenProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
 
         // A reply must reach the Connector well inside the 15 s the channel waits for our answer.
-        services.AddHttpClient(BotConnectorClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+        // Without the factory's per-request log handlers (four lines and a scope per call): the client logs its
+        // own retries and callers log failures, and a reply is posted for every message the desk answers.
+        services.AddHttpClient(BotConnectorClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10)).RemoveAllLoggers();
         services.AddSingleton<BotAuthenticator>();
         services.AddSingleton<ConnectorTokenProvider>();
         services.AddSingleton<ServiceUrlTrust>();

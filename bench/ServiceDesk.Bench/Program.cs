@@ -5,13 +5,14 @@ using ServiceDesk.Bench;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
-// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--webhooks N] [--concurrency N] [--queries N]
-//                         [--email-messages N] [--out DIR] [--only intake|teams|sms|email|knowledge|sqlite|postgresql]
+// Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--warmup N] [--webhooks N] [--concurrency N] [--queries N]
+//                         [--email-messages N] [--out DIR] [--only intake|teams|teams-sqlite|teams-postgresql|sms|email|knowledge|sqlite|postgresql]
 // (sqlite/postgresql: the intake benchmark on that provider; the e-mail benchmark needs root for Postfix and Dovecot)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
 var activities = Argument("--activities", 4000);
 var concurrency = Argument("--concurrency", 16);
+var warmup = Argument("--warmup", 3000);
 var output = ArgumentText("--out") ?? Path.Combine("bench", "results");
 var only = ArgumentText("--only")?.ToLowerInvariant();
 var webhooks = Argument("--webhooks", 6000);
@@ -21,7 +22,11 @@ Directory.CreateDirectory(output);
 
 if (only is null or "teams")
 {
-    await TeamsReport.WriteAsync(output, machine, activities, concurrency);
+    await TeamsReport.WriteAsync(output, machine, activities, concurrency, warmup);
+}
+else if (only is "teams-sqlite" or "teams-postgresql")
+{
+    await TeamsReport.WriteAsync(output, machine, activities, concurrency, warmup, only == "teams-sqlite" ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql);
 }
 
 if (only is null or "sms")
@@ -34,7 +39,7 @@ if (only is null or "email")
     await EmailReport.WriteAsync(output, machine, emailMessages);
 }
 
-if (only is "teams" or "sms" or "email")
+if (only is "teams" or "teams-sqlite" or "teams-postgresql" or "sms" or "email")
 {
     return 0;
 }
