@@ -8,9 +8,22 @@
   const REFRESH_MS = 15000; // catch-up from the database: other app instances, dropped connections
 
   let pending = null;
+  let fetching = false, stale = false;
   async function refresh() {
     if (!live || !live.dataset.refresh) return;
     pending = null;
+    // One fetch at a time: two in flight can answer out of order, and the older page would overwrite the newer
+    // one with no event left to correct it. A change heard meanwhile fetches again once this one is shown.
+    if (fetching) { stale = true; return; }
+    fetching = true;
+    try {
+      await load();
+    } finally {
+      fetching = false;
+      if (stale) { stale = false; scheduleRefresh(); }
+    }
+  }
+  async function load() {
     const response = await fetch(live.dataset.refresh, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
     if (response.status === 401) { window.location.assign("/account/login?returnUrl=" + encodeURIComponent(location.pathname)); return; }
     if (!response.ok) return;
@@ -83,10 +96,13 @@
   connection.on("ticket", id => {
     if (live?.dataset.live === "ticket" && Number(live.dataset.id) === id) announce("This ticket changed: reload to see the latest.");
   });
-  connection.onreconnected(() => { watch(); scheduleRefresh(); });
+  connection.onreconnected(() => watch().then(scheduleRefresh));
 
+  // The page was rendered before this connection joined its group: a change in between (the user answering
+  // while the agent's own post reloads the page) sent its event to nobody, so fetch once after joining.
   connection.start()
     .then(() => { document.body.dataset.connected = "true"; return watch(); })
+    .then(scheduleRefresh)
     .catch(() => { document.body.dataset.connected = "false"; });
 
   setInterval(() => { if (live?.dataset.refresh && document.visibilityState === "visible") scheduleRefresh(); }, REFRESH_MS);
