@@ -37,9 +37,6 @@ public sealed partial class IntakeService(
     private const int MaxNameLength = 200;
     private const int MaxSubjectLength = 500;
 
-    /// <summary>See <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, CancellationToken)"/>.</summary>
-    private bool _firstContact;
-
     public async Task<IntakeResult> ReceiveAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
         Validate(inbound);
@@ -49,7 +46,7 @@ public sealed partial class IntakeService(
             async ct =>
             {
                 queued.Clear();
-                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, ct);
+                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, ct);
             },
             cancellationToken);
 
@@ -89,19 +86,11 @@ public sealed partial class IntakeService(
     /// created without being looked up again. (A concurrent first message that got there first still loses on the unique
     /// indexes, and the caller's retry finds them.)
     /// </param>
-    public async Task<IntakeResult> ReceiveInTransactionAsync(
+    public Task<IntakeResult> ReceiveInTransactionAsync(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, CancellationToken cancellationToken)
     {
         Validate(inbound);
-        _firstContact = firstContact;
-        try
-        {
-            return await ReceiveCoreAsync(inbound, queued, checkDuplicate, cancellationToken);
-        }
-        finally
-        {
-            _firstContact = false;
-        }
+        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, cancellationToken);
     }
 
     /// <summary>
@@ -141,7 +130,7 @@ public sealed partial class IntakeService(
         return ticket;
     }
 
-    private async Task<IntakeResult> ReceiveCoreAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken ct)
+    private async Task<IntakeResult> ReceiveCoreAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, CancellationToken ct)
     {
         // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
         // duplicate; the retry that follows looks the original up and answers with it.
@@ -162,8 +151,8 @@ public sealed partial class IntakeService(
         }
 
         var now = time.GetUtcNow();
-        var known = await FindConversationAsync(inbound, ct);
-        var contact = OwnerOf(known, inbound) ?? await ResolveContactAsync(inbound, now, ct);
+        var known = await FindConversationAsync(inbound, lookUp: !firstContact, ct);
+        var contact = OwnerOf(known, inbound) ?? await ResolveContactAsync(inbound, lookUp: !firstContact, now, ct);
         if (contact.Id != 0)
         {
             await MarkReachableAsync(inbound, ct);
@@ -462,10 +451,10 @@ public sealed partial class IntakeService(
         return null;
     }
 
-    private async Task<Contact> ResolveContactAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken ct)
+    private async Task<Contact> ResolveContactAsync(InboundMessage inbound, bool lookUp, DateTimeOffset now, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = TrackedContact(inbound.Channel, address) ?? (_firstContact ? null : await db.FindContactAsync(inbound.Channel, address, ct));
+        var contact = TrackedContact(inbound.Channel, address) ?? (lookUp ? await db.FindContactAsync(inbound.Channel, address, ct) : null);
         if (contact is not null)
         {
             return contact;
@@ -494,13 +483,14 @@ public sealed partial class IntakeService(
 
     /// <summary>
     /// The message's conversation, with its contact and the contact's identities: the same tracked instance when the
-    /// caller's transaction has it already, else one query, which also spares a returning sender's contact lookup.
+    /// caller's transaction has it already, else one query (unless <paramref name="lookUp"/> is false: the caller has just
+    /// looked and found none), which also spares a returning sender's contact lookup.
     /// </summary>
-    private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, CancellationToken ct) =>
+    private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, bool lookUp, CancellationToken ct) =>
         inbound.ConversationKey is null
             ? null
             : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-                ?? (_firstContact ? null : await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct));
+                ?? (lookUp ? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct) : null);
 
     /// <summary>
     /// The conversation's contact when it owns the sender's address (the usual case: a person's own chat or SMS thread).
