@@ -87,9 +87,7 @@ internal sealed partial class ChatBot(
         var now = time.GetUtcNow();
         var conversation = await db.FindConversationWithContactAsync(inbound.Channel, inbound.ConversationKey!, ct);
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = conversation?.Contact is { } owner && owner.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address)
-            ? owner
-            : await db.FindContactAsync(inbound.Channel, address, ct);
+        var contact = conversation?.ContactOwning(address) ?? await db.FindContactAsync(inbound.Channel, address, ct);
         var state = ReadState(conversation, now);
         var intent = await ReadIntentAsync(turn, state, conversation, now, ct);
         var language = contact?.Language ?? Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage;

@@ -147,7 +147,7 @@ internal sealed partial class ReportDialog(
     }
 
     private Task<Ticket?> OpenedTicketAsync(TurnContext ctx, long id, CancellationToken ct) =>
-        ChatQueries.For(db).RequestersTicket(db, id, ctx.Contact.Id, ct);
+        db.FindRequestersTicketAsync(id, ctx.Contact.Id, ct);
 
     private async Task OpenAtOnceAsync(TurnContext ctx, ReportDraft draft, CancellationToken ct)
     {

@@ -28,6 +28,14 @@ public sealed class Conversation
     /// <summary>Who started the conversation.</summary>
     public Contacts.Contact Contact { get; set; } = null!;
 
+    /// <summary>
+    /// The conversation's contact, when loaded with its identities and owning the sender's normalised address (the usual
+    /// case: a person's own chat or SMS thread). An address belongs to one contact (unique index), so this is the contact
+    /// a lookup by address would find, without the round trip.
+    /// </summary>
+    public Contacts.Contact? ContactOwning(string normalizedAddress) =>
+        Contact is { } owner && owner.Identities.Any(i => i.Channel == Channel && i.Address == normalizedAddress) ? owner : null;
+
     public ConversationMode Mode { get; set; }
 
     /// <summary>What the channel needs to answer later (a Teams conversation reference, the desk number), as the channel's JSON.</summary>

@@ -152,7 +152,7 @@ public sealed partial class IntakeService(
 
         var now = time.GetUtcNow();
         var known = await FindConversationAsync(inbound, lookUp: !firstContact, ct);
-        var contact = OwnerOf(known, inbound) ?? await ResolveContactAsync(inbound, lookUp: !firstContact, now, ct);
+        var contact = known?.ContactOwning(ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress)) ?? await ResolveContactAsync(inbound, lookUp: !firstContact, now, ct);
         if (contact.Id != 0)
         {
             await MarkReachableAsync(inbound, ct);
@@ -491,21 +491,6 @@ public sealed partial class IntakeService(
             ? null
             : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
                 ?? (lookUp ? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct) : null);
-
-    /// <summary>
-    /// The conversation's contact when it owns the sender's address (the usual case: a person's own chat or SMS thread).
-    /// An address belongs to one contact (unique index), so this is the contact the lookup by address would find.
-    /// </summary>
-    private static Contact? OwnerOf(Conversation? conversation, InboundMessage inbound)
-    {
-        if (conversation?.Contact is not { } owner)
-        {
-            return null;
-        }
-
-        var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        return owner.Identities.Any(i => i.Channel == inbound.Channel && i.Address == address) ? owner : null;
-    }
 
     private Conversation? OpenConversation(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now)
     {

@@ -43,6 +43,11 @@ internal sealed class IntakeQueries
                 .ThenInclude(c => c.Identities)
                 .FirstOrDefault(c => c.Channel == channel && c.ExternalKey == key));
 
+    /// <summary>A ticket of the requester's with its service (what the chat bot's report answers refine).</summary>
+    public readonly Func<ServiceDeskDbContext, long, long, CancellationToken, Task<Ticket?>> RequestersTicketWithService =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, long requesterId, CancellationToken ct) =>
+            db.Tickets.Include(t => t.Service).FirstOrDefault(t => t.Id == id && t.RequesterId == requesterId));
+
     public readonly Func<ServiceDeskDbContext, long, CancellationToken, Task<Ticket?>> TicketById =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, CancellationToken ct) =>
             db.Tickets.FirstOrDefault(t => t.Id == id));

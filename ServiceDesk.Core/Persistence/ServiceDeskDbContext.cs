@@ -75,6 +75,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public Task<Conversation?> FindConversationWithContactAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).ConversationWithContactByKey(this, channel, externalKey, cancellationToken);
 
+    /// <summary>The requester's ticket with its service, tracked, or null when it is not theirs (a compiled query: chat turns make it).</summary>
+    public Task<Ticket?> FindRequestersTicketAsync(long ticketId, long requesterId, CancellationToken cancellationToken) =>
+        IntakeQueries.For(this).RequestersTicketWithService(this, ticketId, requesterId, cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as text: readable in the database and stable when members are added.
