@@ -79,14 +79,10 @@ public sealed partial class SmsConversation(
     }
 
     /// <summary>The sender as the chat bot's turn left them tracked, or null when it did not.</summary>
-    private SenderFacts? TrackedSender(TwilioInboundSms sms)
-    {
-        var address = ContactIdentity.Normalize(Channel.Sms, sms.From);
-        return db.ContactIdentities.Local.FirstOrDefault(i => i.Channel == Channel.Sms && i.Address == address) is { ContactId: not 0 } identity
-            && db.Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId) is { } contact
-                ? new SenderFacts(true, contact.SmsOptedOut, contact.Language)
-                : null;
-    }
+    private SenderFacts? TrackedSender(TwilioInboundSms sms) =>
+        db.TrackedContact(Channel.Sms, ContactIdentity.Normalize(Channel.Sms, sms.From)) is { } contact
+            ? new SenderFacts(true, contact.SmsOptedOut, contact.Language)
+            : null;
 
     private byte[] Reply(string text, string language) => Twiml.Messages([SmsText.Compose(text, language, ticketNumber: null, options.Value.MaxSegments)]);
 

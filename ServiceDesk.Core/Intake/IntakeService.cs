@@ -454,7 +454,7 @@ public sealed partial class IntakeService(
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, bool lookUp, DateTimeOffset now, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = TrackedContact(inbound.Channel, address) ?? (lookUp ? await db.FindContactAsync(inbound.Channel, address, ct) : null);
+        var contact = db.TrackedContact(inbound.Channel, address) ?? (lookUp ? await db.FindContactAsync(inbound.Channel, address, ct) : null);
         if (contact is not null)
         {
             return contact;
@@ -471,15 +471,6 @@ public sealed partial class IntakeService(
         db.Contacts.Add(contact);
         return contact;
     }
-
-    /// <summary>
-    /// The sender when the caller's transaction has loaded them already (the chat bot looks the sender up before its
-    /// turn): the same tracked instance a query would return, without the round trip.
-    /// </summary>
-    private Contact? TrackedContact(Channel channel, string address) =>
-        db.ContactIdentities.Local.FirstOrDefault(i => i.Channel == channel && i.Address == address) is { ContactId: not 0 } identity
-            ? db.Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId)
-            : null;
 
     /// <summary>
     /// The message's conversation, with its contact and the contact's identities: the same tracked instance when the

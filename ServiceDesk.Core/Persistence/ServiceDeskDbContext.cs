@@ -64,6 +64,15 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public Task<Contact?> FindContactAsync(Channel channel, string normalizedAddress, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).ContactByAddress(this, channel, normalizedAddress, cancellationToken);
 
+    /// <summary>
+    /// The stored contact owning an address when this context tracks it already (the chat bot looks the sender up before
+    /// its turn, the intake inside it): the same instance a query would return, without the round trip; else null.
+    /// </summary>
+    public Contact? TrackedContact(Channel channel, string normalizedAddress) =>
+        ContactIdentities.Local.FirstOrDefault(i => i.Channel == channel && i.Address == normalizedAddress) is { ContactId: not 0 } identity
+            ? Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId)
+            : null;
+
     /// <summary>The conversation with the channel's key, tracked, or null (a compiled query: every chat turn makes it).</summary>
     public Task<Conversation?> FindConversationAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).ConversationByKey(this, channel, externalKey, cancellationToken);
