@@ -209,7 +209,10 @@ public sealed class AgentConsoleBrowserTests
         await page.Locator("#email").FillAsync(email);
         await page.Locator("#password").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal));
+        // Waits for the signed-in page's content rather than for navigation events: the URL wait also waits for a
+        // load event, and in one CI run that wait timed out although the page had loaded.
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync(new() { Timeout = (float)Deadline.TotalMilliseconds });
+        Assert.DoesNotContain("/account/login", page.Url, StringComparison.Ordinal);
     }
 
     /// <summary>The user texts the desk: Twilio posts the webhook, signed with the account's token over the desk's public URL.</summary>
