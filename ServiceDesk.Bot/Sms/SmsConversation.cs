@@ -75,7 +75,7 @@ public sealed partial class SmsConversation(
         }
 
         var language = result.Language ?? sender.Language;
-        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(SmsReplyRenderer.Render(r), language, result.TicketNumber, options.Value.MaxSegments)));
+        return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(r.ToPlainText(), language, result.TicketNumber, options.Value.MaxSegments)));
     }
 
     /// <summary>The sender as the chat bot's turn left them tracked, or null when it did not.</summary>

@@ -22,6 +22,8 @@ public sealed class SmsMediaScheduler(IBackgroundJobClient jobs)
 /// Fetches the media of one inbound MMS from Twilio into the attachment store, so that agents see the picture instead
 /// of a URL that needs the account's credentials. Each item ends stored (its URL becomes the desk's own), or not
 /// kept (no URL, and a note on the ticket saying why): a retried job skips what an earlier run finished.
+/// A transient failure (network, 429, 5xx, timeout) is tried again within the job, <see cref="Attempts"/> fetches in
+/// all with a growing pause (<see cref="SmsOptions.MediaRetryDelay"/>, then twice that); the last failure becomes the note.
 /// </summary>
 public sealed partial class SmsMediaJob(
     ServiceDeskDbContext db,
@@ -34,12 +36,14 @@ public sealed partial class SmsMediaJob(
     TimeProvider time,
     ILogger<SmsMediaJob> logger)
 {
-    /// <summary>Hangfire's retries for a Twilio that is away or failing (network, 429, 5xx); the last failure is recorded.</summary>
-    public const int Retries = 3;
+    /// <summary>Fetches of one media item before it is given up on with a note.</summary>
+    public const int Attempts = 3;
 
     private const string Actor = "sms-media";
 
-    [AutomaticRetry(Attempts = Retries, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    // Media failures are retried in the job; Hangfire's own retries are for the job failing otherwise
+    // (the database away, a crash), and a rerun skips the items already settled.
+    [AutomaticRetry(Attempts = 3, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     public async Task RunAsync(string messageSid, PerformContext? context, CancellationToken cancellationToken)
     {
         var message = await FindAsync(messageSid, cancellationToken);
@@ -57,23 +61,32 @@ public sealed partial class SmsMediaJob(
                 continue;
             }
 
-            MediaDownload download;
+            var download = await DownloadAsync(messageSid, item, cancellationToken);
+            await RecordAsync(message.Id, i, item, download, cancellationToken);
+        }
+    }
+
+    private async Task<MediaDownload> DownloadAsync(string messageSid, AttachmentInfo item, CancellationToken cancellationToken)
+    {
+        var pause = options.Value.MediaRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
             try
             {
-                download = await media.DownloadAsync(item.Url!, cancellationToken);
+                return await media.DownloadAsync(item.Url!, cancellationToken);
             }
             catch (Exception e) when (IsTransient(e, cancellationToken))
             {
-                if ((context?.GetJobParameter<int>("RetryCount") ?? Retries) < Retries)
+                if (attempt >= Attempts)
                 {
-                    LogWillRetry(messageSid, item.FileName, e.Message);
-                    throw;
+                    return MediaDownload.Refused($"{e.Message} ({Attempts} attempts)");
                 }
 
-                download = MediaDownload.Refused(e.Message);
+                LogWillRetry(messageSid, item.FileName, attempt, e.Message);
             }
 
-            await RecordAsync(message.Id, i, item, download, cancellationToken);
+            await Task.Delay(pause, cancellationToken);
+            pause *= 2;
         }
     }
 
@@ -158,8 +171,8 @@ public sealed partial class SmsMediaJob(
     [LoggerMessage(Level = LogLevel.Warning, Message = "MMS {MessageSid}: no such inbound message, no media fetched")]
     private partial void LogNoMessage(string messageSid);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MMS {MessageSid}: media {FileName} not fetched yet ({Problem}); Hangfire retries")]
-    private partial void LogWillRetry(string messageSid, string fileName, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MMS {MessageSid}: media {FileName} not fetched at attempt {Attempt} ({Problem}); trying again")]
+    private partial void LogWillRetry(string messageSid, string fileName, int attempt, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MMS media {FileName} stored ({Size} bytes)")]
     private partial void LogStored(string fileName, long size);

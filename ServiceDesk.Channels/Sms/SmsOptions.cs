@@ -22,6 +22,13 @@ public sealed class SmsOptions : IValidatableObject
     public long MaxMediaBytes { get; set; } = 5 * 1024 * 1024;
 
     /// <summary>
+    /// The pause after a failed MMS media fetch (network, 429, 5xx) before the second of three attempts; the third
+    /// waits twice as long. After the third failure the ticket gets a note instead of the media.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan MediaRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Where MMS media may be fetched from, redirects included: host names (<c>api.twilio.com</c>), wildcards
     /// (<c>*.twilio.com</c>), both over HTTPS only, or exact origins (<c>http://127.0.0.1:8080</c>, for a local stand-in).
     /// Empty: Twilio's media hosts (<see cref="TwilioMediaHosts.Default"/>).

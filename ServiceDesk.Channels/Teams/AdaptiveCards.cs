@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using ServiceDesk.Core.Conversations;
 
@@ -20,7 +18,7 @@ public enum CardActionStyle
 
 /// <summary>
 /// Renders a channel-neutral <see cref="BotReply"/> as an Adaptive Card 1.5 (TextBlocks, FactSet,
-/// Input.Text, buttons) and as the plain text a channel without cards shows instead.
+/// Input.Text, buttons), with the reply's plain text as the fallback for hosts without cards.
 /// </summary>
 public static class AdaptiveCards
 {
@@ -93,26 +91,9 @@ public static class AdaptiveCards
             ["type"] = "AdaptiveCard",
             ["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json",
             ["version"] = Version,
-            ["fallbackText"] = PlainText(reply),
+            ["fallbackText"] = reply.ToPlainText(),
             ["body"] = body,
         };
-    }
-
-    /// <summary>What a channel without cards shows: the text, the facts as lines, the choices numbered.</summary>
-    public static string PlainText(BotReply reply)
-    {
-        var text = new StringBuilder(reply.Text);
-        foreach (var fact in reply.Facts)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"\n{fact.Label}: {fact.Value}");
-        }
-
-        for (var i = 0; i < reply.Choices.Count; i++)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"\n{i + 1}) {reply.Choices[i].Label}");
-        }
-
-        return text.ToString();
     }
 
     /// <summary>The card as a message attachment.</summary>

@@ -19,7 +19,7 @@ public static class TeamsActivities
         return new Activity
         {
             Type = ActivityTypes.Message,
-            Summary = AdaptiveCards.PlainText(reply),
+            Summary = reply.ToPlainText(),
             Attachments = [AdaptiveCards.Attachment(AdaptiveCards.Render(reply, style))],
         };
     }

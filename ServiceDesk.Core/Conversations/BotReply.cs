@@ -21,18 +21,30 @@ public sealed record BotReply
     /// <summary>Buttons on rich channels; numbered options ("1", "2", …) on plain-text channels, in this order.</summary>
     public IReadOnlyList<BotChoice> Choices { get; init; } = [];
 
-    /// <summary>The reply as a plain-text channel sends it: the text, then the choices numbered "1) …" on their own lines.</summary>
+    /// <summary>
+    /// The reply as words only, the one rendering every channel uses for it: an SMS, a Teams card's fallback
+    /// and summary, the transcript. The text, then the facts as "Label: value" lines, then the choices
+    /// numbered "1) …" in order (the user answers with the number); a blank line between the parts.
+    /// </summary>
     public string ToPlainText()
     {
-        if (Choices.Count == 0)
+        var text = new System.Text.StringBuilder(Text.Trim());
+        if (Facts.Count > 0)
         {
-            return Text;
+            text.Append('\n');
+            foreach (var fact in Facts)
+            {
+                text.Append('\n').Append(fact.Label.Trim()).Append(": ").Append(fact.Value.Trim());
+            }
         }
 
-        var text = new System.Text.StringBuilder(Text);
-        for (var i = 0; i < Choices.Count; i++)
+        if (Choices.Count > 0)
         {
-            text.Append('\n').Append(i + 1).Append(") ").Append(Choices[i].Label);
+            text.Append('\n');
+            for (var i = 0; i < Choices.Count; i++)
+            {
+                text.Append('\n').Append(i + 1).Append(") ").Append(Choices[i].Label.Trim());
+            }
         }
 
         return text.ToString();

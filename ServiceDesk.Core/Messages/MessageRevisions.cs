@@ -8,7 +8,7 @@ public enum RevisionOutcome
 {
     Recorded,
 
-    /// <summary>Already recorded (a redelivery, or an edit to the same text): nothing was written.</summary>
+    /// <summary>Already recorded (a redelivery, an edit to the same text, or one older than the last): nothing was written.</summary>
     Unchanged,
 
     /// <summary>The desk never received that message (or it is not one of the user's): nothing was written.</summary>
@@ -16,12 +16,14 @@ public enum RevisionOutcome
 }
 
 /// <summary>
-/// A user edited or deleted a message they had sent (Teams lets them): the ticket's timeline records it,
-/// keeping what the message said before so the audit trail stays whole.
+/// A user edited or deleted a message they had sent (Teams lets them): the ticket's timeline records it.
+/// Each edit is one event with who, when, the text before and the text after, so every version of the
+/// message stays readable in order, not only the latest.
 /// </summary>
 public sealed class MessageRevisions(ServiceDeskDbContext db, WriteTransaction transaction, TimeProvider time)
 {
-    private const int QuotedLength = 500;
+    // Two quotes and their labels must fit the event's 1,000-character detail.
+    private const int QuotedLength = 480;
 
     public Task<RevisionOutcome> RecordEditAsync(Channel channel, string externalId, string newText, DateTimeOffset? editedAt, CancellationToken cancellationToken) =>
         transaction.RunAsync(
@@ -34,16 +36,20 @@ public sealed class MessageRevisions(ServiceDeskDbContext db, WriteTransaction t
                 }
 
                 var (message, ticket) = found.Value;
-                if (message.Body == newText)
+
+                // A redelivered edit carries its original time: one not newer than the last edit on file is
+                // already recorded (or superseded), and applying it would roll the message back.
+                if (message.Body == newText || (editedAt is not null && message.EditedAt is { } last && editedAt <= last))
                 {
                     return RevisionOutcome.Unchanged;
                 }
 
                 var now = time.GetUtcNow();
+                var at = editedAt is { } sent && sent < now ? sent : now;
                 var previous = message.Body;
                 message.Body = newText;
                 message.EditedAt = editedAt ?? now;
-                ticket?.Record(TicketEventKind.MessageEdited, Actor(message), now, $"message {message.Id}; before: {Quote(previous)}");
+                ticket?.Record(TicketEventKind.MessageEdited, Actor(message), at, $"message {message.Id}; before: {Quote(previous)}; after: {Quote(newText)}");
                 await db.SaveChangesAsync(ct);
                 return RevisionOutcome.Recorded;
             },

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ServiceDesk.Testing.Teams;
@@ -13,8 +12,6 @@ namespace ServiceDesk.EndToEnd.Tests;
 /// </summary>
 public class DirectLineConversationTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
-
     [Theory]
     [InlineData("teams-es.json", "es")]
     [InlineData("teams-en.json", "en")]
@@ -23,7 +20,7 @@ public class DirectLineConversationTests
         await using var desk = KestrelDesk.Start();
         await using var emulator = await DirectLineEmulator.StartAsync(desk.Address + "/api/messages", TimeSpan.FromSeconds(30));
 
-        var run = await RunConversationAsync(emulator, desk, Path.Combine(AppContext.BaseDirectory, "Conversations", conversation));
+        var run = await DirectLineClient.RunAsync(emulator, desk, conversation);
 
         Assert.True((bool)run["ok"]!, run.ToJsonString());
         var number = (string)run["vars"]!["ticket"]!;
@@ -34,31 +31,5 @@ public class DirectLineConversationTests
         Assert.Equal("Open", (string?)ticket["ticket"]!["status"]);
         Assert.Equal(language, (string?)ticket["requester"]!["language"]);
         Assert.Contains(ticket["messages"]!.AsArray(), m => (string?)m!["kind"] == "StatusNotification" && (string?)m["deliveryState"] == "Sent");
-    }
-
-    private static async Task<JsonObject> RunConversationAsync(DirectLineEmulator emulator, KestrelDesk desk, string conversation)
-    {
-        var start = NodePeers.Start(
-            "conversation.js",
-            "--directline", emulator.DirectLineUrl,
-            "--desk", desk.Address,
-            "--api-key", KestrelDesk.ApiKey,
-            "--conversation", conversation);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"The Direct Line client did not finish: {await output}{await errors}");
-        }
-
-        var lines = (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var result = lines.Length == 0 ? null : JsonNode.Parse(lines[^1]) as JsonObject;
-        return result ?? throw new InvalidOperationException($"The Direct Line client printed no result (exit {process.ExitCode}): {await output}{await errors}");
     }
 }

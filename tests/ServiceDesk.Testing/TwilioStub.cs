@@ -58,6 +58,28 @@ public sealed class TwilioStub : IAsyncDisposable
         return new Uri(BaseUrl, path).ToString();
     }
 
+    /// <summary>
+    /// Answers a path with 503 (as Twilio does when it is having a bad moment) for the first <paramref name="failures"/>
+    /// GETs, then with the bytes; returns its absolute URL.
+    /// </summary>
+    public string ServeMediaAfterFailures(string path, int failures, byte[] content, string contentType)
+    {
+        var served = 0;
+        _media[path] = async http =>
+        {
+            if (Interlocked.Increment(ref served) <= failures)
+            {
+                http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            http.Response.ContentType = contentType;
+            http.Response.ContentLength = content.Length;
+            await http.Response.Body.WriteAsync(content);
+        };
+        return new Uri(BaseUrl, path).ToString();
+    }
+
     /// <summary>Answers a path with 302 to another URL, as Twilio's API host answers with its CDN's; returns its absolute URL.</summary>
     public string RedirectMedia(string path, string location)
     {

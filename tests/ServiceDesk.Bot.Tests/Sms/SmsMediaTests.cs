@@ -91,6 +91,44 @@ public class SmsMediaTests
         Assert.Contains(attachment.FileName, note);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Media_that_fails_twice_is_fetched_at_the_third_attempt(DatabaseProvider provider)
+    {
+        await using var host = await SmsHost.StartAsync(provider, settings: QuickRetries, mediaFromStub: true);
+        var photo = RandomBytes(3000);
+        var media = ApiMediaPath();
+        var url = host.Twilio.ServeMediaAfterFailures(media, failures: 2, photo, "image/jpeg");
+
+        await host.TwimlAsync(await host.PostSignedAsync(Path, Mms(SmsHost.NewSid(), "The screen shows this error", url, "image/jpeg")));
+
+        var attachment = await StoredAttachmentAsync(host, a => a.Url is { } u && u.StartsWith("/api/attachments/", StringComparison.Ordinal));
+        Assert.Equal(photo.LongLength, attachment.Size);
+        Assert.Equal(3, host.Twilio.MediaRequests.Count(r => r.Path == media));
+        Assert.Equal(0, await host.QueryAsync(db => db.Messages.CountAsync(m => m.Visibility == MessageVisibility.Internal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Media_that_keeps_failing_is_tried_three_times_and_becomes_a_note(DatabaseProvider provider)
+    {
+        await using var host = await SmsHost.StartAsync(provider, settings: QuickRetries, mediaFromStub: true);
+        var media = ApiMediaPath();
+        var url = host.Twilio.ServeMediaAfterFailures(media, failures: int.MaxValue, RandomBytes(100), "image/jpeg");
+
+        await host.TwimlAsync(await host.PostSignedAsync(Path, Mms(SmsHost.NewSid(), "The screen shows this error", url, "image/jpeg")));
+
+        var attachment = await StoredAttachmentAsync(host, a => a.Url is null);
+        Assert.Equal(3, host.Twilio.MediaRequests.Count(r => r.Path == media));
+        Assert.Equal(0, await host.QueryAsync(db => db.Attachments.CountAsync()));
+        var note = await NoteAsync(host);
+        Assert.Contains("could not be fetched", note);
+        Assert.Contains(attachment.FileName, note);
+    }
+
+    /// <summary>The pause between attempts is configuration: milliseconds here, seconds in production.</summary>
+    private static Dictionary<string, string?> QuickRetries => new() { ["Channels:Sms:MediaRetryDelay"] = "00:00:00.050" };
+
     private static List<KeyValuePair<string, string>> Mms(string sid, string body, string mediaUrl, string contentType)
     {
         var fields = SmsHost.Sms(Phone, body, sid).Where(f => f.Key != "NumMedia").ToList();

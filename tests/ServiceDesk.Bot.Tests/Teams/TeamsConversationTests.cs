@@ -398,6 +398,50 @@ public class TeamsConversationTests
         Assert.True(message.Deleted);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Every_edited_version_stays_on_the_timeline_and_redelivered_edits_add_nothing(DatabaseProvider provider)
+    {
+        await using var host = await TeamsHost.StartAsync(provider);
+        var number = await ReportAsync(host, "Printer jams", "en-US", id: "1700000000300");
+        var contactId = await host.InDatabaseAsync(db => db.Contacts.Select(c => c.Id).SingleAsync());
+
+        // Each edit carries the time Teams stamped on it: that is when the timeline says it happened.
+        var first = DateTimeOffset.UtcNow;
+        var toSecond = Edit(host, "Printer jams on floor 2", first);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(toSecond)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(toSecond)).StatusCode);
+        var second = DateTimeOffset.UtcNow;
+        var toThird = Edit(host, "Printer on floor 2 jams with A3 paper", second);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(toThird)).StatusCode);
+
+        // Redeliveries after the latest edit, the older one included: nothing recorded, nothing rolled back.
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(toThird)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(toSecond)).StatusCode);
+
+        var events = (await host.TicketAsync(number))["events"]!.AsArray()
+            .Where(e => (string?)e!["kind"] == nameof(TicketEventKind.MessageEdited))
+            .ToList();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal($"contact:{contactId}", (string?)e!["actor"]));
+        Assert.Equal(first, events[0]!["occurredAt"]!.GetValue<DateTimeOffset>(), TimeSpan.FromMilliseconds(1));
+        Assert.Equal(second, events[1]!["occurredAt"]!.GetValue<DateTimeOffset>(), TimeSpan.FromMilliseconds(1));
+        Assert.EndsWith("before: Printer jams; after: Printer jams on floor 2", (string?)events[0]!["detail"]);
+        Assert.EndsWith("before: Printer jams on floor 2; after: Printer on floor 2 jams with A3 paper", (string?)events[1]!["detail"]);
+        var message = await host.InDatabaseAsync(db => db.Messages.AsNoTracking().SingleAsync(m => m.Direction == MessageDirection.Inbound));
+        Assert.Equal("Printer on floor 2 jams with A3 paper", message.Body);
+        Assert.Equal(second, message.EditedAt!.Value, TimeSpan.FromMilliseconds(1));
+    }
+
+    private static JsonObject Edit(TeamsHost host, string text, DateTimeOffset at)
+    {
+        var edit = host.Message(text, id: "1700000000300");
+        edit["type"] = "messageUpdate";
+        edit["timestamp"] = at.ToString("O");
+        edit["channelData"] = new JsonObject { ["eventType"] = "editMessage", ["tenant"] = new JsonObject { ["id"] = BotFrameworkAuthority.TenantId } };
+        return edit;
+    }
+
     [Fact]
     public async Task An_edit_of_a_message_the_desk_never_got_changes_nothing()
     {

@@ -43,10 +43,10 @@ public class KeywordAndRendererTests
             Choices = [BotChoice.For("Add information", ChatActions.AddInformation), BotChoice.For("Talk to a person", ChatActions.TalkToAgent)],
         };
 
-        Assert.Equal("You have 2 open tickets.\n\nSD-1: Printer (Open)\nSD-2: VPN (Pending)\n\n1) Add information\n2) Talk to a person", SmsReplyRenderer.Render(reply));
+        Assert.Equal("You have 2 open tickets.\n\nSD-1: Printer (Open)\nSD-2: VPN (Pending)\n\n1) Add information\n2) Talk to a person", reply.ToPlainText());
     }
 
     [Fact]
     public void A_plain_reply_is_just_its_text() =>
-        Assert.Equal("Hello", SmsReplyRenderer.Render(new BotReply { Text = " Hello " }));
+        Assert.Equal("Hello", new BotReply { Text = " Hello " }.ToPlainText());
 }

@@ -61,9 +61,9 @@ public class AdaptiveCardTests
     public void The_plain_text_fallback_numbers_the_choices()
     {
         Assert.Equal(
-            "Your ticket is open.\nPriority: P3\nTarget: 24 Nov 2026 18:00\n1) Add information\n2) Talk to a person",
-            AdaptiveCards.PlainText(Ticket));
-        Assert.Equal(AdaptiveCards.PlainText(Ticket), (string?)AdaptiveCards.Render(Ticket, CardActionStyle.Submit)["fallbackText"]);
+            "Your ticket is open.\n\nPriority: P3\nTarget: 24 Nov 2026 18:00\n\n1) Add information\n2) Talk to a person",
+            Ticket.ToPlainText());
+        Assert.Equal(Ticket.ToPlainText(), (string?)AdaptiveCards.Render(Ticket, CardActionStyle.Submit)["fallbackText"]);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class AdaptiveCardTests
 
         var rich = TeamsActivities.FromReply(Ticket, CardActionStyle.Execute);
         Assert.Null(rich.Text);
-        Assert.Equal(AdaptiveCards.PlainText(Ticket), rich.Summary);
+        Assert.Equal(Ticket.ToPlainText(), rich.Summary);
         Assert.Equal("application/vnd.microsoft.card.adaptive", Assert.Single(rich.Attachments!).ContentType);
     }
 
