@@ -44,7 +44,7 @@ public static class ServiceCollectionExtensions
                 services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance).QuietSqliteTableRebuilds());
                 break;
             case DatabaseProvider.PostgreSql:
-                services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(Required(connectionString, provider)));
+                services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(PostgresConnectionDefaults.Apply(Required(connectionString, provider))));
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<ServiceDeskDbContext, SqlServerServiceDeskDbContext>(o => o.UseSqlServer(Required(connectionString, provider)));

@@ -147,7 +147,7 @@ public static class AgentSignIn
         switch (provider)
         {
             case DatabaseProvider.PostgreSql:
-                services.AddDbContext<AgentIdentityDbContext, PostgreSqlAgentIdentityDbContext>(o => o.UseNpgsql(connectionString, n => n.MigrationsHistoryTable(history)));
+                services.AddDbContext<AgentIdentityDbContext, PostgreSqlAgentIdentityDbContext>(o => o.UseNpgsql(PostgresConnectionDefaults.Apply(connectionString!), n => n.MigrationsHistoryTable(history)));
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContext<AgentIdentityDbContext, SqlServerAgentIdentityDbContext>(o => o.UseSqlServer(connectionString, s => s.MigrationsHistoryTable(history)));

@@ -24,7 +24,8 @@ public static class HangfireSetup
             switch (provider)
             {
                 case DatabaseProvider.PostgreSql:
-                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+                    // The same settings as the desk's own connections: one pool, and Hangfire's queue statements prepared too.
+                    config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(PostgresConnectionDefaults.Apply(connectionString!)), new PostgreSqlStorageOptions
                     {
                         SchemaName = "hangfire",
 

@@ -20,7 +20,8 @@ internal sealed record IntakeRun(
     int Gen2Collections,
     long PeakWorkingSetMb,
     int WarmUpMessages,
-    double JitMilliseconds);
+    double JitMilliseconds,
+    double? ServerCpuMicrosecondsPerMessage);
 
 /// <summary>
 /// Intake throughput in-process: concurrent writers push messages through <see cref="IntakeService"/>,
@@ -31,7 +32,8 @@ internal static class IntakeBenchmark
     /// <summary>The measured run's new senders, apart from the warm-up's.</summary>
     private const int RunSenders = 50_000_000;
 
-    public static async Task<IntakeRun> RunAsync(DatabaseProvider provider, string? connectionString, int messages, int writers)
+    /// <param name="serverCpu">The database server's CPU so far, when it runs on this machine (its share of the same cores).</param>
+    public static async Task<IntakeRun> RunAsync(DatabaseProvider provider, string? connectionString, int messages, int writers, Func<TimeSpan?>? serverCpu = null)
     {
         var settings = connectionString is null ? null : new Dictionary<string, string?> { ["ConnectionStrings:ServiceDesk"] = connectionString };
         await using var desk = await TestDesk.CreateAsync(provider, settings: settings);
@@ -51,10 +53,12 @@ internal static class IntakeBenchmark
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
         var recorder = new LatencyRecorder(messages);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverCpuBefore = serverCpu?.Invoke();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
         var clock = Stopwatch.StartNew();
         await DriveAsync(desk, "run", RunSenders, messages, writers, recorder);
         clock.Stop();
+        var serverCpuAfter = serverCpu?.Invoke();
         var perMessage = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / messages;
         var jitDuringRun = (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
 
@@ -74,7 +78,8 @@ internal static class IntakeBenchmark
             GC.CollectionCount(2) - gen2,
             Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024),
             warmUp,
-            Math.Round(jitDuringRun, 0));
+            Math.Round(jitDuringRun, 0),
+            serverCpuAfter - serverCpuBefore is { } server ? Math.Round(server.TotalMicroseconds / messages, 0) : null);
     }
 
     /// <summary>Rounds of messages until the JIT is done with the hot path; returns how many messages that took.</summary>

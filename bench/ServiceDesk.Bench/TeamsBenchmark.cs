@@ -22,7 +22,8 @@ internal sealed record TeamsRun(
     int RepliesAtConnector,
     double ServerCpuMillisecondsPerActivity,
     long ServerPeakRssMb,
-    long ServerRssAfterMb);
+    long ServerRssAfterMb,
+    double? DatabaseCpuMillisecondsPerActivity);
 
 /// <summary>
 /// Authenticated Teams activities end to end over real HTTP: the desk runs as its own process (Kestrel on
@@ -35,7 +36,8 @@ internal static class TeamsBenchmark
 {
     /// <param name="kind"><c>message</c> (a new ticket and a reply), or <c>typing</c>: authenticated and routed but stored nowhere, the channel's own cost.</param>
     /// <param name="warmup">Activities sent before the measured run, not counted.</param>
-    public static async Task<TeamsRun> RunAsync(DatabaseProvider provider, string? connectionString, string kind, int activities, int concurrency, int warmup)
+    /// <param name="databaseCpu">The database server's CPU so far, when it runs on this machine.</param>
+    public static async Task<TeamsRun> RunAsync(DatabaseProvider provider, string? connectionString, string kind, int activities, int concurrency, int warmup, Func<TimeSpan?>? databaseCpu = null)
     {
         await using var authority = await BotFrameworkAuthority.StartAsync();
         await using var connector = await ConnectorStub.StartAsync();
@@ -64,12 +66,14 @@ internal static class TeamsBenchmark
             // A mark for whoever profiles the desk (its pid) meanwhile: from here on it is the measured run.
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"teams/{provider}/{kind}: warmed up, measuring {activities} activities (desk pid {server.Id})"));
             var cpuBefore = ServerCpu(server);
+            var databaseCpuBefore = databaseCpu?.Invoke();
             var repliesBefore = connector.Calls.Count;
             var recorder = new LatencyRecorder(activities);
             var clock = Stopwatch.StartNew();
             var failures = await DriveAsync(http, token, connector.ServiceUrl, kind, "run", activities, concurrency, recorder);
             clock.Stop();
             var cpu = ServerCpu(server) - cpuBefore;
+            var databaseCpuUsed = databaseCpu?.Invoke() - databaseCpuBefore;
             var (peak, current) = Memory(server.Id);
             return new TeamsRun(
                 provider.ToString(),
@@ -83,7 +87,8 @@ internal static class TeamsBenchmark
                 connector.Calls.Count - repliesBefore,
                 Math.Round(cpu.TotalMilliseconds / activities, 3),
                 peak,
-                current);
+                current,
+                databaseCpuUsed is { } used ? Math.Round(used.TotalMilliseconds / activities, 3) : null);
         }
         finally
         {

@@ -35,7 +35,7 @@ internal static class TeamsReport
             var server = await PostgresServer.StartAsync(durable: true);
             try
             {
-                runs.Add(Print(await TeamsBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("benchteams"), "message", activities, concurrency, warmup)));
+                runs.Add(Print(await TeamsBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("benchteams"), "message", activities, concurrency, warmup, server.CpuTime)));
             }
             finally
             {
@@ -66,12 +66,12 @@ internal static class TeamsReport
             .AppendLine("`message` rows are the goal's workload. The `typing` row sends the same authenticated requests as typing")
             .AppendLine("activities, which the desk validates and routes but does not store or answer: the cost of the channel itself.")
             .AppendLine()
-            .AppendLine("| database | activity | count | activities/s | p50 ms | p90 ms | p99 ms | max ms | failures | replies at connector | desk CPU ms/activity | desk peak RSS MB | goal met |")
-            .AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            .AppendLine("| database | activity | count | activities/s | p50 ms | p90 ms | p99 ms | max ms | failures | replies at connector | desk CPU ms/activity | database CPU ms/activity | desk peak RSS MB | goal met |")
+            .AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var run in runs)
         {
             var met = run.Activity == "message" && run.ActivitiesPerSecond >= GoalPerSecond && run.Latency.P99Ms < GoalP99Ms && run.ServerPeakRssMb < GoalRssMb && run.Failures == 0;
-            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Activity} | {run.Activities} | {run.ActivitiesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.Failures} | {run.RepliesAtConnector} | {run.ServerCpuMillisecondsPerActivity:F2} | {run.ServerPeakRssMb} | {(run.Activity != "message" ? "n/a" : met ? "yes" : "no")} |");
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Activity} | {run.Activities} | {run.ActivitiesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.Failures} | {run.RepliesAtConnector} | {run.ServerCpuMillisecondsPerActivity:F2} | {(run.DatabaseCpuMillisecondsPerActivity is { } database ? database.ToString("F2", CultureInfo.InvariantCulture) : "-")} | {run.ServerPeakRssMb} | {(run.Activity != "message" ? "n/a" : met ? "yes" : "no")} |");
         }
 
         await File.WriteAllTextAsync(Path.Combine(output, "teams.md"), markdown.ToString());
@@ -85,7 +85,7 @@ internal static class TeamsReport
     {
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"teams/{run.Provider}/{run.Activity}: {run.ActivitiesPerSecond} activities/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, peak RSS {run.ServerPeakRssMb} MB, {run.Failures} failures"));
+            $"teams/{run.Provider}/{run.Activity}: {run.ActivitiesPerSecond} activities/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, desk CPU {run.ServerCpuMillisecondsPerActivity:F2} ms/activity, database CPU {run.DatabaseCpuMillisecondsPerActivity?.ToString("F2", CultureInfo.InvariantCulture) ?? "-"} ms/activity, peak RSS {run.ServerPeakRssMb} MB, {run.Failures} failures"));
         return run;
     }
 }

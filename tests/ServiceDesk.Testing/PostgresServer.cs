@@ -17,11 +17,13 @@ public sealed class PostgresServer
 
     private readonly string _adminConnectionString;
     private readonly Action? _stop;
+    private readonly string? _dataFolder;
 
-    private PostgresServer(string adminConnectionString, Action? stop)
+    private PostgresServer(string adminConnectionString, Action? stop, string? dataFolder = null)
     {
         _adminConnectionString = adminConnectionString;
         _stop = stop;
+        _dataFolder = dataFolder;
     }
 
     /// <summary>The server shared by this test process, started on first use.</summary>
@@ -100,11 +102,57 @@ public sealed class PostgresServer
 
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
         var admin = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Include Error Detail=true";
-        return new PostgresServer(admin, Stop);
+        return new PostgresServer(admin, Stop, data);
     }
 
     /// <summary>Stops the server now (for a benchmark that ends before its process does).</summary>
     public void Stop() => _stop?.Invoke();
+
+    /// <summary>
+    /// CPU the server has used so far (postmaster, its live processes and those that ended), for a benchmark's
+    /// server CPU per operation; null for a server this process did not start or without /proc.
+    /// </summary>
+    public TimeSpan? CpuTime()
+    {
+        if (_dataFolder is null || !File.Exists("/proc/stat"))
+        {
+            return null;
+        }
+
+        // postmaster.pid belongs to the postgres user but is world-readable; its first line is the postmaster's id.
+        var postmaster = File.ReadLines(Path.Combine(_dataFolder, "postmaster.pid")).First().Trim();
+        long ticks = 0;
+        foreach (var folder in Directory.GetDirectories("/proc"))
+        {
+            var name = Path.GetFileName(folder);
+            if (!int.TryParse(name, out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                // Fields after the parenthesised command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17).
+                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                if (name == postmaster)
+                {
+                    ticks += long.Parse(fields[11]) + long.Parse(fields[12]) + long.Parse(fields[13]) + long.Parse(fields[14]);
+                }
+                else if (fields[1] == postmaster)
+                {
+                    ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked: its time is now in the postmaster's cutime.
+            }
+        }
+
+        // USER_HZ is 100 on Linux.
+        return TimeSpan.FromMilliseconds(ticks * 10);
+    }
 
     /// <summary>Removes clusters of earlier test processes that were killed before they could clean up.</summary>
     private static void RemoveLeftovers()

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
+
+namespace ServiceDesk.Core.Tests;
+
+public class PostgresConnectionDefaultsTests
+{
+    [Fact]
+    public void A_connection_string_without_preparation_settings_gets_the_desks()
+    {
+        var applied = new NpgsqlConnectionStringBuilder(PostgresConnectionDefaults.Apply("Host=db;Database=desk;Username=desk"));
+
+        Assert.Equal(PostgresConnectionDefaults.MaxAutoPrepare, applied.MaxAutoPrepare);
+        Assert.Equal(PostgresConnectionDefaults.AutoPrepareMinUsages, applied.AutoPrepareMinUsages);
+        Assert.Equal("db", applied.Host);
+        Assert.Equal("desk", applied.Database);
+    }
+
+    [Theory]
+    [InlineData("Host=db;Max Auto Prepare=0;Auto Prepare Min Usages=7")]
+    [InlineData("Host=db;maxautoprepare=0;AUTOPREPAREMINUSAGES=7")]
+    public void The_operators_own_values_win(string connectionString)
+    {
+        var applied = new NpgsqlConnectionStringBuilder(PostgresConnectionDefaults.Apply(connectionString));
+
+        Assert.Equal(0, applied.MaxAutoPrepare);
+        Assert.Equal(7, applied.AutoPrepareMinUsages);
+    }
+
+    [Fact]
+    public async Task The_desks_repeated_statements_are_prepared_on_the_server()
+    {
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
+        await using var scope = desk.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ServiceDeskDbContext>();
+
+        // One physical connection for the whole check: prepared statements live on a server session.
+        await db.Database.OpenConnectionAsync();
+        for (var i = 0; i < PostgresConnectionDefaults.AutoPrepareMinUsages + 1; i++)
+        {
+            await db.Tickets.CountAsync(t => t.Id < 0);
+        }
+
+        var prepared = await db.Database.SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM pg_prepared_statements").SingleAsync();
+        Assert.True(prepared > 0, "The desk's connection string did not turn on Npgsql's automatic preparation.");
+    }
+}
