@@ -119,6 +119,7 @@ internal sealed partial class ChatBot(
             queued,
             retry,
             firstContact: conversation is null && contact is null,
+            callerSaves: true,
             ct);
         if (result.Outcome == IntakeOutcome.Duplicate)
         {
@@ -128,7 +129,9 @@ internal sealed partial class ChatBot(
         // All tracked already: FindAsync answers from the change tracker.
         conversation ??= await db.Conversations.FindAsync([result.ConversationId], ct);
         contact ??= await db.Contacts.FindAsync([result.ContactId], ct);
-        var message = await db.Messages.FindAsync([result.MessageId], ct);
+        var message = result.MessageId != 0
+            ? await db.Messages.FindAsync([result.MessageId], ct)
+            : db.Messages.Local.First(m => m.Channel == inbound.Channel && m.ExternalId == inbound.ExternalId);
         var context = new TurnContext
         {
             Contact = contact!,
