@@ -88,6 +88,11 @@ internal sealed partial class ChatBot(
         var conversation = await db.FindConversationWithContactAsync(inbound.Channel, inbound.ConversationKey!, ct);
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
         var contact = conversation?.ContactOwning(address) ?? await db.FindContactAsync(inbound.Channel, address, ct);
+        if (turn.ProvesReachable && contact is not null)
+        {
+            Restore(contact, inbound.Channel, address);
+        }
+
         var state = ReadState(conversation, now);
         var intent = await ReadIntentAsync(turn, state, conversation, now, ct);
         var language = contact?.Language ?? Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage;
@@ -114,6 +119,7 @@ internal sealed partial class ChatBot(
             queued,
             retry,
             firstContact: conversation is null && contact is null,
+            callerSaves: true,
             ct);
         if (result.Outcome == IntakeOutcome.Duplicate)
         {
@@ -123,7 +129,9 @@ internal sealed partial class ChatBot(
         // All tracked already: FindAsync answers from the change tracker.
         conversation ??= await db.Conversations.FindAsync([result.ConversationId], ct);
         contact ??= await db.Contacts.FindAsync([result.ContactId], ct);
-        var message = await db.Messages.FindAsync([result.MessageId], ct);
+        var message = result.MessageId != 0
+            ? await db.Messages.FindAsync([result.MessageId], ct)
+            : db.Messages.Local.First(m => m.Channel == inbound.Channel && m.ExternalId == inbound.ExternalId);
         var context = new TurnContext
         {
             Contact = contact!,
@@ -142,6 +150,19 @@ internal sealed partial class ChatBot(
         return new TakenTurn(
             new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode) { Language = context.Language },
             new StoredTurn(message!.Id, context.Conversation.Id, message.TicketId, Queued: mode == ConversationMode.WaitingForAgent && modeBefore != mode));
+    }
+
+    /// <summary>The sender's identity is reachable again; it is saved with the turn (both lookups load the contact's identities).</summary>
+    private static void Restore(Contact contact, Channel channel, string address)
+    {
+        foreach (var identity in contact.Identities)
+        {
+            if (identity.Unreachable && identity.Channel == channel && identity.Address == address)
+            {
+                identity.Unreachable = false;
+                identity.UnreachableReason = null;
+            }
+        }
     }
 
     /// <summary>

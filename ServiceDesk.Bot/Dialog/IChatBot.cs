@@ -27,6 +27,12 @@ public sealed record ChatTurn
 
     /// <summary>The channel shows cards and buttons (Teams); otherwise choices are answered by number (SMS).</summary>
     public bool RichReplies { get; init; }
+
+    /// <summary>
+    /// The message proves the sender can be reached on the channel again (a Teams user who blocked the bot writes):
+    /// an identity marked unreachable is restored in the turn's own transaction, without a lookup of its own.
+    /// </summary>
+    public bool ProvesReachable { get; init; }
 }
 
 /// <param name="Duplicate">The turn was already handled (a redelivery): nothing was written, and the replies are empty.</param>

@@ -84,8 +84,8 @@ public sealed partial class TeamsActivityHandler(
             return Results.Ok();
         }
 
-        await reachability.RestoreAsync(Channel.Teams, sender, cancellationToken);
-        var turn = new ChatTurn { Message = Inbound(activity, sender, text, attachments), Action = action, RichReplies = true };
+        // Writing proves the user can be reached again (they unblocked the bot): restored within the turn's save.
+        var turn = new ChatTurn { Message = Inbound(activity, sender, text, attachments), Action = action, RichReplies = true, ProvesReachable = true };
         var result = await bot.HandleAsync(turn, cancellationToken);
         await ReplyAsync(activity, result.Replies, cancellationToken);
         return Results.Ok();

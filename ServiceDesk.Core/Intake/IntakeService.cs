@@ -33,6 +33,9 @@ public sealed partial class IntakeService(
     /// <summary>The service new tickets get when the channel names none.</summary>
     public const string DefaultServiceCode = "general";
 
+    /// <summary>Conversations this scope created (the service is scoped: one request, one transaction).</summary>
+    private readonly HashSet<Conversation> _opened = new(ReferenceEqualityComparer.Instance);
+
     // The columns' sizes (ServiceDeskDbContext): contact and author names, message subjects.
     private const int MaxNameLength = 200;
     private const int MaxSubjectLength = 500;
@@ -46,7 +49,7 @@ public sealed partial class IntakeService(
             async ct =>
             {
                 queued.Clear();
-                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, ct);
+                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, callerSaves: false, ct);
             },
             cancellationToken);
 
@@ -78,7 +81,7 @@ public sealed partial class IntakeService(
     /// first attempt and recognised (<see cref="IntakeOutcome.Duplicate"/>) on the retry.
     /// </param>
     public Task<IntakeResult> ReceiveInTransactionAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, CancellationToken cancellationToken) =>
-        ReceiveInTransactionAsync(inbound, queued, checkDuplicate, firstContact: false, cancellationToken);
+        ReceiveInTransactionAsync(inbound, queued, checkDuplicate, firstContact: false, callerSaves: false, cancellationToken);
 
     /// <inheritdoc cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, CancellationToken)"/>
     /// <param name="firstContact">
@@ -86,11 +89,17 @@ public sealed partial class IntakeService(
     /// created without being looked up again. (A concurrent first message that got there first still loses on the unique
     /// indexes, and the caller's retry finds them.)
     /// </param>
+    /// <param name="callerSaves">
+    /// The caller saves again before it commits (the bot's turn): a message on no ticket (<see cref="InboundMessage.RecordOnly"/>)
+    /// in a conversation this call opens is left for that save, with the turn's other rows, instead of a save of its own.
+    /// It is tracked (<c>Messages.Local</c>) with id 0 until then: <see cref="IntakeResult.MessageId"/> is 0, and as the
+    /// conversation's first message it is also the first that <see cref="OpenForConversationAsync"/> would file.
+    /// </param>
     public Task<IntakeResult> ReceiveInTransactionAsync(
-        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, CancellationToken cancellationToken)
+        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken cancellationToken)
     {
         Validate(inbound);
-        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, cancellationToken);
+        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, callerSaves, cancellationToken);
     }
 
     /// <summary>
@@ -104,10 +113,19 @@ public sealed partial class IntakeService(
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Description, nameof(request));
         var now = time.GetUtcNow();
         var unfiled = new List<Message>();
-        if (request.FileMessagesFrom is { } from)
+        if (request.FileMessagesFrom is { } from && _opened.Contains(conversation))
+        {
+            // Opened by this scope (a first contact's turn): every message it has went in through this context, so the
+            // change tracker holds them all and the database has nothing more to tell.
+            unfiled.AddRange(db.ChangeTracker.Entries<Message>()
+                .Where(e => e.Entity.ConversationId == conversation.Id && e.Entity.TicketId == null
+                    && (e.State == EntityState.Added || (e.State != EntityState.Deleted && e.Entity.Id >= from)))
+                .Select(e => e.Entity));
+        }
+        else if (request.FileMessagesFrom is { } since)
         {
             // Those stored, and those added in this transaction but not saved yet (they get their ids, all after from, on the save).
-            unfiled.AddRange(await IntakeQueries.For(db).UnfiledMessages(db, conversation.Id, from).ToListAsync(cancellationToken));
+            unfiled.AddRange(await IntakeQueries.For(db).UnfiledMessages(db, conversation.Id, since).ToListAsync(cancellationToken));
             unfiled.AddRange(db.ChangeTracker.Entries<Message>()
                 .Where(e => e.State == EntityState.Added && e.Entity.ConversationId == conversation.Id && e.Entity.TicketId == null)
                 .Select(e => e.Entity));
@@ -130,7 +148,8 @@ public sealed partial class IntakeService(
         return ticket;
     }
 
-    private async Task<IntakeResult> ReceiveCoreAsync(InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, CancellationToken ct)
+    private async Task<IntakeResult> ReceiveCoreAsync(
+        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken ct)
     {
         // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
         // duplicate; the retry that follows looks the original up and answers with it.
@@ -162,7 +181,7 @@ public sealed partial class IntakeService(
         var actor = $"contact:{contact.Id}";
         if (inbound.RecordOnly)
         {
-            return await RecordAsync(inbound, contact, conversation!, now, ct);
+            return await RecordAsync(inbound, contact, conversation!, now, callerSaves, ct);
         }
 
         var ticket = inbound.StartsNewTicket ? null : await MatchTicketAsync(inbound, contact, conversation, ct);
@@ -268,7 +287,7 @@ public sealed partial class IntakeService(
     }
 
     /// <summary>A message on no ticket, in its conversation (bot chatter).</summary>
-    private async Task<IntakeResult> RecordAsync(InboundMessage inbound, Contact contact, Conversation conversation, DateTimeOffset now, CancellationToken ct)
+    private async Task<IntakeResult> RecordAsync(InboundMessage inbound, Contact contact, Conversation conversation, DateTimeOffset now, bool callerSaves, CancellationToken ct)
     {
         conversation.LastActivityAt = now;
         if (contact.Id == 0 || conversation.Id == 0)
@@ -281,7 +300,12 @@ public sealed partial class IntakeService(
         message.AuthorContactId = contact.Id;
         message.ConversationId = conversation.Id;
         db.Messages.Add(message);
-        await db.SaveChangesAsync(ct);
+        if (!callerSaves || !_opened.Contains(conversation))
+        {
+            // Its id is needed now: a dialog in progress remembers where it started by the id of its first message.
+            await db.SaveChangesAsync(ct);
+        }
+
         return new IntakeResult(IntakeOutcome.Recorded, message.Id, 0, "", contact.Id, conversation.Id);
     }
 
@@ -502,6 +526,7 @@ public sealed partial class IntakeService(
                 LastActivityAt = now,
             };
             db.Conversations.Add(conversation);
+            _opened.Add(conversation);
         }
 
         if (inbound.ReplyHandle is not null)
