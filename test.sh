@@ -47,10 +47,18 @@ trap 'rm -rf "$results"' EXIT
 status=0
 dotnet test ServiceDesk.sln --nologo "$@" 2>&1 | tee "$results/output.txt" || status=$?
 
-# A test host ended before its exit handler ran leaves its throw-away PostgreSQL behind: stop those (fast shutdown).
+# A test host ended before its exit handlers ran leaves its throw-away servers behind: stop those PostgreSQL
+# servers (fast shutdown) and the Dovecot and Postfix of each mail-server folder (tests/ServiceDesk.Testing/MailServer.cs),
+# then remove the folder.
 if command -v pkill >/dev/null; then
   pkill -INT -f '/bin/postgres -D .*servicedesk-pg-' || true
 fi
+for mail in "${TMPDIR:-/tmp}"/sd-mail-*/; do
+  [[ -d $mail ]] || continue
+  [[ -f $mail/run/master.pid ]] && { kill -TERM "$(cat "$mail/run/master.pid")" 2>/dev/null || true; }
+  [[ -f $mail/postfix/main.cf ]] && /usr/sbin/postfix -c "$mail/postfix" abort 2>/dev/null || true
+  rm -rf "$mail"
+done
 
 # One closing line for whoever reads the log: the totals over every test project.
 awk '/(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+/ {
