@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
 using ServiceDesk.Bot.Agents;
 using ServiceDesk.Core.Conversations;
@@ -10,13 +11,35 @@ namespace ServiceDesk.Bot.AgentConsole;
 /// reload the affected part from the server, so nothing user-written travels through here unescaped.
 /// </summary>
 [Authorize(Policy = AgentPolicies.Console)]
-public sealed partial class ConsoleHub(HandoffService handoff, ITypingRelay typing, TypingThrottle throttle, ILogger<ConsoleHub> logger) : Hub
+public sealed partial class ConsoleHub(
+    HandoffService handoff,
+    ITypingRelay typing,
+    TypingThrottle throttle,
+    SignInManager<AgentUser> signIn,
+    ILogger<ConsoleHub> logger) : Hub
 {
     public const string Path = "/hubs/console";
 
     public static string ConversationGroup(long id) => $"conversation:{id}";
 
     public static string TicketGroup(long id) => $"ticket:{id}";
+
+    /// <summary>
+    /// A session cookie is only re-checked against the account every <c>Agents:SessionCheckInterval</c>, and a
+    /// connection lives for hours: check the account now, so a disabled or removed agent cannot (re)join the live feed.
+    /// </summary>
+    public override async Task OnConnectedAsync()
+    {
+        if (await signIn.ValidateSecurityStampAsync(Context.User) is null)
+        {
+            LogRefused(Context.UserIdentifier);
+
+            // A hub error closes the connection and tells the client not to reconnect.
+            throw new HubException("This session has ended: sign in again.");
+        }
+
+        await base.OnConnectedAsync();
+    }
 
     /// <summary>The page shows this conversation: send its changes here.</summary>
     public Task WatchConversation(long conversationId) => Groups.AddToGroupAsync(Context.ConnectionId, ConversationGroup(conversationId));
@@ -50,6 +73,9 @@ public sealed partial class ConsoleHub(HandoffService handoff, ITypingRelay typi
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Console connection of agent {AgentId} refused: the account is disabled, removed or its session was revoked")]
+    private partial void LogRefused(string? agentId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Typing indicator for conversation {ConversationId} not delivered: {Error}")]
     private partial void LogTypingFailed(long conversationId, string error);

@@ -44,6 +44,10 @@ public static class AgentSignIn
             .AddClaimsPrincipalFactory<AgentClaimsFactory>();
         services.AddScoped<EntraAccountLink>();
 
+        // The validator takes the host's TimeProvider (Identity post-configures it from DI), so tests move time.
+        services.AddOptions<SecurityStampValidatorOptions>()
+            .Configure<IOptions<AgentsOptions>>((o, agents) => o.ValidationInterval = agents.Value.SessionCheckInterval);
+
         services.ConfigureApplicationCookie(o =>
         {
             o.Cookie.Name = "servicedesk.agent";

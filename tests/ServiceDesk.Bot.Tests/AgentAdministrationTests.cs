@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Bot.Agents;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
 
 namespace ServiceDesk.Bot.Tests;
 
@@ -38,6 +39,36 @@ public class AgentAdministrationTests
         Assert.Null(await IdOfAsync(factory, EvaEmail));
         Assert.Equal(HttpStatusCode.OK, (await ConsoleClient.SignInAsync(ConsoleClient.Anonymous(factory), EvaEmail, EvaPassword)).StatusCode);
         Assert.DoesNotContain(EvaEmail, await admin.GetStringAsync("/agents"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_disabled_agent_loses_the_console_once_the_session_check_interval_has_passed_and_the_hub_at_once(DatabaseProvider provider)
+    {
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var factory = (await DeskFactory.CreateAsync(provider)).WithTime(time).With("Agents:SessionCheckInterval", "00:01:00");
+        var admin = await ConsoleClient.SignedInAsync(factory);
+        await AddEvaAsync(admin);
+        var eva = await ConsoleClient.SignedInAsync(factory, EvaEmail, EvaPassword);
+        Assert.Equal(HttpStatusCode.OK, (await eva.GetAsync("/")).StatusCode);
+        Assert.Null(await ConsoleHubProbe.JoinAsync(eva));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await PostAsync(admin, "Disable", (await IdOfAsync(factory, EvaEmail))!)).StatusCode);
+
+        // Her cookie is trusted until the next check, but the hub checks the account on every connect.
+        Assert.Equal(HttpStatusCode.OK, (await eva.GetAsync("/")).StatusCode);
+        Assert.Contains("session has ended", await ConsoleHubProbe.JoinAsync(eva));
+
+        time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+
+        var page = await eva.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/account/login", page.Headers.Location!.PathAndQuery, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.Unauthorized, await ConsoleHubProbe.NegotiateAsync(eva));
+
+        // The admin's session passes the same check and goes on.
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/")).StatusCode);
+        Assert.Null(await ConsoleHubProbe.JoinAsync(admin));
     }
 
     [Fact]

@@ -51,6 +51,15 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
 
     private bool WithChannels { get; init; }
 
+    private TimeProvider? Time { get; set; }
+
+    /// <summary>Runs the host on this clock (sessions, SLA, throttles) so a test moves time instead of waiting.</summary>
+    public DeskFactory WithTime(TimeProvider time)
+    {
+        Time = time;
+        return this;
+    }
+
     /// <summary>Overrides one setting before the host starts.</summary>
     public DeskFactory With(string key, string? value)
     {
@@ -76,6 +85,11 @@ public sealed class DeskFactory : WebApplicationFactory<Program>
         {
             // Webhook samples name Twilio's real media hosts; the media job must never reach them from a test.
             services.AddHttpClient<TwilioMediaClient>().AddHttpMessageHandler(() => new LoopbackOnlyHandler());
+            if (Time is not null)
+            {
+                services.AddSingleton(Time);
+            }
+
             if (WithChannels)
             {
                 services.AddSingleton<IChannelSender>(Email);

@@ -19,6 +19,7 @@ public class StartupValidationTests
     [InlineData("Outbox:MaxRetryDelay", "00:00:02", "Outbox:MaxRetryDelay must not be shorter than Outbox:FirstRetryDelay.")]
     [InlineData("Api:Keys:1", "short", "Api:Keys:1 is shorter than 12 characters.")]
     [InlineData("Api:Keys:1", DeskFactory.ApiKey, "Api:Keys:1 repeats an earlier key")]
+    [InlineData("Agents:SessionCheckInterval", "2.00:00:00", "Agents:SessionCheckInterval must be between 0 (every request) and 1 day.")]
     public async Task Invalid_options_stop_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         await using var factory = (await DeskFactory.CreateAsync(DatabaseProvider.Sqlite)).With(key, value);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -120,7 +121,7 @@ public class TeamsTypingTests
     {
         await using var scope = host.Desk.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        using var hub = new ConsoleHub(services.GetRequiredService<HandoffService>(), services.GetRequiredService<ITypingRelay>(), throttle, services.GetRequiredService<ILogger<ConsoleHub>>())
+        using var hub = new ConsoleHub(services.GetRequiredService<HandoffService>(), services.GetRequiredService<ITypingRelay>(), throttle, services.GetRequiredService<SignInManager<AgentUser>>(), services.GetRequiredService<ILogger<ConsoleHub>>())
         {
             Context = new AgentCallerContext(Ana),
         };
