@@ -24,6 +24,7 @@ public static class AgentConsoleSetup
         services.AddSignalR();
         services.AddSingleton<IDeskEvents, ConsoleEvents>();
         services.AddSingleton<TypingThrottle>();
+        services.AddSingleton<ConsoleConnections>();
         services.AddSingleton<ConsoleClock>();
         services.AddScoped<ConsoleQueries>();
         services.AddScoped<KpiQueries>();

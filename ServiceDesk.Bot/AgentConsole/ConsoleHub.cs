@@ -16,6 +16,7 @@ public sealed partial class ConsoleHub(
     ITypingRelay typing,
     TypingThrottle throttle,
     SignInManager<AgentUser> signIn,
+    ConsoleConnections connections,
     ILogger<ConsoleHub> logger) : Hub
 {
     public const string Path = "/hubs/console";
@@ -38,7 +39,14 @@ public sealed partial class ConsoleHub(
             throw new HubException("This session has ended: sign in again.");
         }
 
+        connections.Add(Context);
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Remove(Context);
+        return base.OnDisconnectedAsync(exception);
     }
 
     /// <summary>The page shows this conversation: send its changes here.</summary>

@@ -43,7 +43,7 @@ public class AgentAdministrationTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task A_disabled_agent_loses_the_console_once_the_session_check_interval_has_passed_and_the_hub_at_once(DatabaseProvider provider)
+    public async Task A_disabled_agent_loses_the_hub_at_once_and_the_console_once_the_session_check_interval_has_passed(DatabaseProvider provider)
     {
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
         await using var factory = (await DeskFactory.CreateAsync(provider)).WithTime(time).With("Agents:SessionCheckInterval", "00:01:00");
@@ -51,9 +51,13 @@ public class AgentAdministrationTests
         await AddEvaAsync(admin);
         var eva = await ConsoleClient.SignedInAsync(factory, EvaEmail, EvaPassword);
         Assert.Equal(HttpStatusCode.OK, (await eva.GetAsync("/")).StatusCode);
-        Assert.Null(await ConsoleHubProbe.JoinAsync(eva));
+        var (open, refusal) = await ConsoleHubProbe.OpenAsync(eva);
+        Assert.Null(refusal);
 
         Assert.Equal(HttpStatusCode.Redirect, (await PostAsync(admin, "Disable", (await IdOfAsync(factory, EvaEmail))!)).StatusCode);
+
+        // The live feed she has open is closed by the disable itself.
+        await ConsoleHubProbe.WaitForEndAsync(eva, open);
 
         // Her cookie is trusted until the next check, but the hub checks the account on every connect.
         Assert.Equal(HttpStatusCode.OK, (await eva.GetAsync("/")).StatusCode);

@@ -19,7 +19,10 @@ internal static class ConsoleHubProbe
     /// Connects, shakes hands and invokes a hub method. Returns null when the method completed (the hub accepted
     /// the connection), else the error of the server's close message.
     /// </summary>
-    public static async Task<string?> JoinAsync(HttpClient client)
+    public static async Task<string?> JoinAsync(HttpClient client) => (await OpenAsync(client)).Refusal;
+
+    /// <summary>As <see cref="JoinAsync"/>, and the connection's URL to poll it further.</summary>
+    public static async Task<(string Url, string? Refusal)> OpenAsync(HttpClient client)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var cancellationToken = deadline.Token;
@@ -51,10 +54,24 @@ internal static class ConsoleHubProbe
                 switch (type)
                 {
                     case 3 when message.RootElement.GetProperty("invocationId").GetString() == "1":
-                        return null;
+                        return (url, null);
                     case 7:
-                        return message.RootElement.TryGetProperty("error", out var error) ? error.GetString() : "closed without an error";
+                        return (url, message.RootElement.TryGetProperty("error", out var error) ? error.GetString() : "closed without an error");
                 }
+            }
+        }
+    }
+
+    /// <summary>Polls an open connection until the server ends it; fails at the deadline while it is still open.</summary>
+    public static async Task WaitForEndAsync(HttpClient client, string url)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var poll = await client.GetAsync(url, deadline.Token);
+            if (poll.StatusCode != HttpStatusCode.OK || (await poll.Content.ReadAsStringAsync(deadline.Token)).Contains("\"type\":7", StringComparison.Ordinal))
+            {
+                return;
             }
         }
     }

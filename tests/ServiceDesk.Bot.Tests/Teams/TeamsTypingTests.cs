@@ -121,7 +121,7 @@ public class TeamsTypingTests
     {
         await using var scope = host.Desk.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        using var hub = new ConsoleHub(services.GetRequiredService<HandoffService>(), services.GetRequiredService<ITypingRelay>(), throttle, services.GetRequiredService<SignInManager<AgentUser>>(), services.GetRequiredService<ILogger<ConsoleHub>>())
+        using var hub = new ConsoleHub(services.GetRequiredService<HandoffService>(), services.GetRequiredService<ITypingRelay>(), throttle, services.GetRequiredService<SignInManager<AgentUser>>(), services.GetRequiredService<ConsoleConnections>(), services.GetRequiredService<ILogger<ConsoleHub>>())
         {
             Context = new AgentCallerContext(Ana),
         };

@@ -12,7 +12,7 @@ public sealed record AgentRow(string Id, string Name, string? Email, IReadOnlyLi
 /// (someone who left: the account and its history stay), unlock them and remove them. An admin cannot disable or
 /// remove their own account, so the desk is never left without one.
 /// </summary>
-public sealed class AgentsModel(UserManager<AgentUser> users, TimeProvider time) : ConsolePage
+public sealed class AgentsModel(UserManager<AgentUser> users, ConsoleConnections connections, TimeProvider time) : ConsolePage
 {
     /// <summary>Disabled is a lock-out without end: Identity then refuses password and Entra sign-ins alike.</summary>
     private static readonly DateTimeOffset Forever = DateTimeOffset.MaxValue;
@@ -59,6 +59,7 @@ public sealed class AgentsModel(UserManager<AgentUser> users, TimeProvider time)
         await users.SetLockoutEnabledAsync(agent, true);
         var result = await users.SetLockoutEndDateAsync(agent, Forever);
         await users.UpdateSecurityStampAsync(agent);
+        connections.Close(agent.Id);
         return (result, $"{agent.DisplayName} is disabled and can no longer sign in.");
     });
 
@@ -70,7 +71,11 @@ public sealed class AgentsModel(UserManager<AgentUser> users, TimeProvider time)
     }, allowSelf: true);
 
     public Task<IActionResult> OnPostRemoveAsync([FromForm] string? id) => ChangeAsync(id, async agent =>
-        (await users.DeleteAsync(agent), $"{agent.DisplayName} was removed."));
+    {
+        var result = await users.DeleteAsync(agent);
+        connections.Close(agent.Id);
+        return (result, $"{agent.DisplayName} was removed.");
+    });
 
     private async Task<IActionResult> ChangeAsync(string? id, Func<AgentUser, Task<(IdentityResult Result, string Done)>> change, bool allowSelf = false)
     {
