@@ -20,6 +20,7 @@ public static class AgentConsoleSetup
             o.Conventions.AuthorizeFolder("/Agents", AgentPolicies.Admin);
             o.Conventions.AllowAnonymousToFolder("/Account");
         });
+        services.AddConsoleLocalization();
         services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
         services.AddSignalR();
         services.AddSingleton<IDeskEvents, ConsoleEvents>();
@@ -35,6 +36,7 @@ public static class AgentConsoleSetup
     {
         app.UseStaticFiles();
         app.UseMiddleware<SessionApiAntiforgery>();
+        app.UseConsoleLocalization();
         app.MapRazorPages();
         app.MapHub<ConsoleHub>(ConsoleHub.Path).RequireAuthorization(AgentPolicies.Console);
 

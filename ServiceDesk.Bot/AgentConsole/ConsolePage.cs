@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Bot.Agents;
+using ServiceDesk.Bot.Resources;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Sla;
@@ -23,6 +25,9 @@ public abstract class ConsolePage : PageModel
 
     public bool IsAdmin => User.IsInRole(AgentRoles.Admin);
 
+    /// <summary>The console's texts in the agent's language (see <see cref="ConsoleLocalization"/>).</summary>
+    protected IStringLocalizer<ConsoleTexts> Texts => HttpContext.RequestServices.GetRequiredService<IStringLocalizer<ConsoleTexts>>();
+
     /// <summary>Runs a change; a broken rule becomes a message for the agent instead of an error page.</summary>
     protected async Task<IActionResult> ChangeAsync(Func<Task<string?>> change, Func<IActionResult> then)
     {
@@ -32,14 +37,14 @@ public abstract class ConsolePage : PageModel
         }
         catch (DomainRuleException e)
         {
-            FlashError = e.Message;
+            FlashError = Texts.Rule(e);
         }
 
         return then();
     }
 }
 
-/// <summary>Dates and durations as agents read them: in the desk's time zone, short.</summary>
+/// <summary>Dates and durations as agents read them: in the desk's time zone, short, in the agent's culture.</summary>
 public sealed class ConsoleClock(IOptions<SlaOptions> sla, TimeProvider time)
 {
     private readonly TimeZoneInfo _zone = TimeZoneInfo.TryFindSystemTimeZoneById(sla.Value.BusinessHours.TimeZone, out var zone) ? zone : TimeZoneInfo.Utc;
@@ -47,7 +52,7 @@ public sealed class ConsoleClock(IOptions<SlaOptions> sla, TimeProvider time)
     public DateTimeOffset Now => time.GetUtcNow();
 
     public string Local(DateTimeOffset? at) =>
-        at is { } value ? TimeZoneInfo.ConvertTime(value, _zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "—";
+        at is { } value ? TimeZoneInfo.ConvertTime(value, _zone).ToString("g", CultureInfo.CurrentCulture) : "—";
 
     public string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
@@ -69,14 +74,7 @@ public sealed class ConsoleClock(IOptions<SlaOptions> sla, TimeProvider time)
             : $"{value.Seconds} s";
     }
 
-    public static string Percent(double? share) => share is { } value ? (value * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "—";
-
-    public static string ChannelLabel(Channel channel) => channel switch
-    {
-        Channel.Sms => "SMS",
-        Channel.Web => "Web/API",
-        _ => channel.ToString(),
-    };
+    public static string Percent(double? share) => share is { } value ? (value * 100).ToString("0", CultureInfo.CurrentCulture) + "%" : "—";
 }
 
 /// <summary>SVG pieces Razor cannot write literally (<c>&lt;text&gt;</c> is a Razor keyword); content is always encoded.</summary>

@@ -38,6 +38,7 @@ public class ResourceParityTests
         Assert.Contains(names, n => n.EndsWith(".SmsTexts", StringComparison.Ordinal));
         Assert.Contains(names, n => n.EndsWith(".EmailTexts", StringComparison.Ordinal));
         Assert.Contains(names, n => n.EndsWith(".NotificationTexts", StringComparison.Ordinal));
+        Assert.Contains(names, n => n.EndsWith(".ConsoleTexts", StringComparison.Ordinal));
     }
 
     [Theory]

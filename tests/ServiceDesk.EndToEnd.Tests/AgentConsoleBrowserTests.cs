@@ -33,6 +33,9 @@ public sealed class AgentConsoleBrowserTests
     private const string DeskNumber = ConsoleHost.SmsDeskNumber;
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
+    /// <summary>The browser's language, so the console's texts do not depend on the machine's (the host's default is English too).</summary>
+    private const string English = "en-US";
+
     public AgentConsoleBrowserTests() => SetDefaultExpectTimeout((float)Deadline.TotalMilliseconds);
 
     public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
@@ -49,7 +52,7 @@ public sealed class AgentConsoleBrowserTests
         await using var __ = browser;
         await CreateAgentAsync(host, "luis@desk.test", "Luis", "Luis-Pass-2026!");
 
-        var admin = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() })).NewPageAsync();
+        var admin = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), Locale = English })).NewPageAsync();
         admin.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
         await SignInAsync(admin, ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
         await Expect(admin.Locator("h1")).ToHaveTextAsync("Live conversations");
@@ -71,7 +74,7 @@ public sealed class AgentConsoleBrowserTests
         Assert.Empty(twilio.Requests); // the bot's answers went in the TwiML, not through the API
 
         // A second agent has the conversation open in a tab without live updates (no script): a stale page.
-        var luisContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), JavaScriptEnabled = false });
+        var luisContext = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), Locale = English, JavaScriptEnabled = false });
         var luis = await luisContext.NewPageAsync();
         luis.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
         await SignInAsync(luis, "luis@desk.test", "Luis-Pass-2026!");
@@ -141,7 +144,7 @@ public sealed class AgentConsoleBrowserTests
         var (playwright, browser) = await Browser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
-        var admin = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() })).NewPageAsync();
+        var admin = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), Locale = English })).NewPageAsync();
         admin.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
         await SignInAsync(admin, ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
         await TextAsync(phone, "My laptop will not start");
@@ -166,13 +169,61 @@ public sealed class AgentConsoleBrowserTests
     }
 
     [Fact]
+    public async Task An_agent_switches_the_console_to_spanish_and_the_live_updates_speak_spanish_too()
+    {
+        await using var twilio = await TwilioStub.StartAsync();
+        await using var host = await ConsoleHost.StartAsync(DatabaseProvider.Sqlite, twilio);
+        using var phone = new HttpClient { BaseAddress = host.BaseAddress };
+        var (playwright, browser) = await Browser.LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
+        var admin = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), Locale = English })).NewPageAsync();
+        admin.SetDefaultTimeout((float)Deadline.TotalMilliseconds);
+        await SignInAsync(admin, ConsoleHost.AdminEmail, ConsoleHost.AdminPassword);
+        await Expect(admin.Locator("h1")).ToHaveTextAsync("Live conversations");
+
+        // The switch in the header: the same page comes back in Spanish, and stays so.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Español" }).ClickAsync();
+        await Expect(admin.Locator("h1")).ToHaveTextAsync("Conversaciones en vivo");
+        await Expect(admin.Locator("html")).ToHaveAttributeAsync("lang", "es");
+        await Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Cerrar sesión" })).ToBeVisibleAsync();
+        await Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Español" })).ToHaveAttributeAsync("aria-pressed", "true");
+        await Expect(admin.Locator("body[data-connected=true]")).ToHaveCountAsync(1);
+
+        // A user asks for a person: the alert console.js raises on the live event, the refreshed board and the
+        // waiting time it keeps ticking are all in Spanish.
+        await TextAsync(phone, "My laptop will not start");
+        await TextAsync(phone, "agent");
+        var card = admin.Locator(".waiting [data-conversation]");
+        await Expect(admin.Locator("#live-alert")).ToHaveTextAsync("Un usuario espera a un agente.", new() { Timeout = 10_000 }); // pushed live, before the catch-up refresh
+        await Expect(card).ToContainTextAsync(UserPhone);
+        await Expect(card.Locator(".wait")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^esperando [0-9]+ s$"));
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Atender" })).ToBeVisibleAsync();
+        await Expect(admin.Locator("#waiting-title")).ToHaveTextAsync("Esperando a un agente (1)");
+        await admin.ScreenshotAsync(new() { Path = Browser.ScreenshotPath("5-queue-es"), FullPage = true });
+
+        // Other pages follow the choice; the filter values the form sends stay the invariant names.
+        await admin.GotoAsync("/tickets");
+        await Expect(admin.Locator("h1")).ToHaveTextAsync("Cola de tickets");
+        await Expect(admin.Locator("select[name=status] option[value=Pending]")).ToHaveTextAsync("Pendiente");
+        await admin.Locator("select[name=channel]").SelectOptionAsync(new SelectOptionValue { Label = "SMS" });
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Filtrar" }).ClickAsync();
+        await Expect(admin.Locator("table.queue tbody tr")).ToHaveCountAsync(1);
+        Assert.Contains("channel=Sms", admin.Url, StringComparison.Ordinal);
+
+        // And back to English.
+        await admin.GetByRole(AriaRole.Button, new() { Name = "English" }).ClickAsync();
+        await Expect(admin.Locator("h1")).ToHaveTextAsync("Ticket queue");
+    }
+
+    [Fact]
     public async Task Without_signing_in_the_browser_only_reaches_the_sign_in_page()
     {
         await using var host = await ConsoleHost.StartAsync();
         var (playwright, browser) = await Browser.LaunchAsync();
         using var _ = playwright;
         await using var __ = browser;
-        var page = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() })).NewPageAsync();
+        var page = await (await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString(), Locale = English })).NewPageAsync();
 
         foreach (var path in new[] { "/", "/tickets", "/kpis", "/hangfire" })
         {

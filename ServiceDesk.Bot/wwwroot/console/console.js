@@ -6,6 +6,9 @@
   const live = document.querySelector("[data-live]");
   const alertBox = document.getElementById("live-alert");
   const REFRESH_MS = 15000; // catch-up from the database: other app instances, dropped connections
+  // Texts in the agent's language, rendered by the server on <body> (data-text-*): no translations live here.
+  const texts = document.body.dataset;
+  const format = (template, value) => (template ?? "{0}").replace("{0}", value);
 
   let pending = null;
   let fetching = false, stale = false;
@@ -53,7 +56,7 @@
     for (const el of document.querySelectorAll("[data-since]")) {
       const seconds = Math.max(0, Math.floor((now - Date.parse(el.dataset.since)) / 1000));
       const m = Math.floor(seconds / 60), s = seconds % 60;
-      el.textContent = "waiting " + (m >= 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m > 0 ? m + " min " + s + " s" : s + " s");
+      el.textContent = format(texts.textWaiting, m >= 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m > 0 ? m + " min " + s + " s" : s + " s");
     }
     const waiting = document.querySelector("[data-waiting]");
     const badge = document.getElementById("waiting-count");
@@ -88,13 +91,13 @@
 
   connection.on("board", () => { if (live?.dataset.live === "board") scheduleRefresh(); });
   connection.on("waiting", () => {
-    announce("A user is waiting for an agent.");
+    announce(texts.textUserWaiting);
     document.title = "• " + document.title.replace(/^• /, "");
     if (live?.dataset.live === "board") scheduleRefresh();
   });
   connection.on("conversation", id => { if (live?.dataset.live === "conversation" && Number(live.dataset.id) === id) scheduleRefresh(); });
   connection.on("ticket", id => {
-    if (live?.dataset.live === "ticket" && Number(live.dataset.id) === id) announce("This ticket changed: reload to see the latest.");
+    if (live?.dataset.live === "ticket" && Number(live.dataset.id) === id) announce(texts.textTicketChanged);
   });
   connection.onreconnected(() => watch().then(scheduleRefresh));
 

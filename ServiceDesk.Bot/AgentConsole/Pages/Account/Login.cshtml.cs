@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Bot.Agents;
+using ServiceDesk.Bot.Resources;
 
 namespace ServiceDesk.Bot.AgentConsole.Pages.Account;
 
-public sealed partial class LoginModel(SignInManager<AgentUser> signIn, IOptions<AgentsOptions> options, ILogger<LoginModel> logger) : PageModel
+public sealed partial class LoginModel(SignInManager<AgentUser> signIn, IOptions<AgentsOptions> options, IStringLocalizer<ConsoleTexts> texts, ILogger<LoginModel> logger) : PageModel
 {
     public string? ReturnUrl { get; private set; }
 
@@ -22,10 +24,10 @@ public sealed partial class LoginModel(SignInManager<AgentUser> signIn, IOptions
         ReturnUrl = returnUrl;
         Error = error switch
         {
-            "entra" => "Microsoft Entra ID did not sign you in.",
-            "unknown" => "You have no agent account yet: ask an admin to add your e-mail address.",
-            "tenant" => "This Microsoft account is not in the desk's organisation.",
-            "locked" => "This agent account is locked or disabled: ask an admin.",
+            "entra" => texts["Login_EntraFailed"].Value,
+            "unknown" => texts["Login_NoAccount"].Value,
+            "tenant" => texts["Login_WrongTenant"].Value,
+            "locked" => texts["Login_Locked"].Value,
             _ => null,
         };
     }
@@ -36,7 +38,7 @@ public sealed partial class LoginModel(SignInManager<AgentUser> signIn, IOptions
         Email = email;
         if (string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password))
         {
-            Error = "Enter your e-mail and password.";
+            Error = texts["Login_Missing"];
             return Page();
         }
 
@@ -49,12 +51,12 @@ public sealed partial class LoginModel(SignInManager<AgentUser> signIn, IOptions
         if (result.IsLockedOut)
         {
             LogLockedOut(email.Trim());
-            Error = "Too many failed attempts: this account is locked for a while. Try again later or ask an admin.";
+            Error = texts["Login_LockedOut"];
         }
         else
         {
             // The same answer for an unknown e-mail and a wrong password: nothing to learn about which accounts exist.
-            Error = "The e-mail or password is not right.";
+            Error = texts["Login_Wrong"];
         }
 
         return Page();

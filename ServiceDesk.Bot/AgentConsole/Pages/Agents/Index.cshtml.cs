@@ -36,7 +36,7 @@ public sealed class AgentsModel(UserManager<AgentUser> users, ConsoleConnections
     {
         if (string.IsNullOrWhiteSpace(displayName) || string.IsNullOrWhiteSpace(email) || string.IsNullOrEmpty(password) || displayName.Length > 200)
         {
-            FlashError = "Name, e-mail and password are required.";
+            FlashError = Texts["Agents_Required"];
             return RedirectToPage();
         }
 
@@ -49,7 +49,7 @@ public sealed class AgentsModel(UserManager<AgentUser> users, ConsoleConnections
         }
 
         await users.AddToRolesAsync(user, admin ? AgentRoles.All : [AgentRoles.Agent]);
-        Flash = $"{user.DisplayName} can sign in now.";
+        Flash = Texts["Agents_Added", user.DisplayName];
         return RedirectToPage();
     }
 
@@ -60,21 +60,21 @@ public sealed class AgentsModel(UserManager<AgentUser> users, ConsoleConnections
         var result = await users.SetLockoutEndDateAsync(agent, Forever);
         await users.UpdateSecurityStampAsync(agent);
         connections.Close(agent.Id);
-        return (result, $"{agent.DisplayName} is disabled and can no longer sign in.");
+        return (result, Texts["Agents_DisabledDone", agent.DisplayName]);
     });
 
     public Task<IActionResult> OnPostUnlockAsync([FromForm] string? id) => ChangeAsync(id, async agent =>
     {
         var result = await users.SetLockoutEndDateAsync(agent, null);
         await users.ResetAccessFailedCountAsync(agent);
-        return (result, $"{agent.DisplayName} can sign in again.");
+        return (result, Texts["Agents_Unlocked", agent.DisplayName]);
     }, allowSelf: true);
 
     public Task<IActionResult> OnPostRemoveAsync([FromForm] string? id) => ChangeAsync(id, async agent =>
     {
         var result = await users.DeleteAsync(agent);
         connections.Close(agent.Id);
-        return (result, $"{agent.DisplayName} was removed.");
+        return (result, Texts["Agents_Removed", agent.DisplayName]);
     });
 
     private async Task<IActionResult> ChangeAsync(string? id, Func<AgentUser, Task<(IdentityResult Result, string Done)>> change, bool allowSelf = false)
@@ -82,11 +82,11 @@ public sealed class AgentsModel(UserManager<AgentUser> users, ConsoleConnections
         var agent = string.IsNullOrEmpty(id) ? null : await users.FindByIdAsync(id);
         if (agent is null)
         {
-            FlashError = "That agent no longer exists.";
+            FlashError = Texts["Agents_Gone"];
         }
         else if (!allowSelf && agent.Id == User.ToAgent().Id)
         {
-            FlashError = "You cannot disable or remove your own account.";
+            FlashError = Texts["Agents_NotSelf"];
         }
         else
         {

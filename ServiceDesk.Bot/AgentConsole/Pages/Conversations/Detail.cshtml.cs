@@ -28,10 +28,10 @@ public sealed class ConversationModel(ConsoleQueries queries, HandoffService han
             case TakeOverOutcome.NotFound:
                 return NotFound();
             case TakeOverOutcome.HeldByAnother:
-                FlashError = $"{result.Holder} took this conversation over first.";
+                FlashError = Texts["Conversation_TakenFirst", result.Holder ?? ""];
                 break;
             default:
-                Flash = "You are now talking with the user; the bot is silent.";
+                Flash = Texts["Conversation_TookOver"];
                 break;
         }
 
@@ -40,14 +40,14 @@ public sealed class ConversationModel(ConsoleQueries queries, HandoffService han
 
     public Task<IActionResult> OnPostHandBackAsync(long id, CancellationToken cancellationToken) =>
         ChangeAsync(
-            async () => await handoff.HandBackAsync(id, Agent, overrideHolder: IsAdmin, cancellationToken) ? "Handed back: the bot answers again." : null,
+            async () => await handoff.HandBackAsync(id, Agent, overrideHolder: IsAdmin, cancellationToken) ? Texts["Conversation_HandedBack"].Value : null,
             () => RedirectToPage(new { id }));
 
     public Task<IActionResult> OnPostSendAsync(long id, [FromForm] string? text, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Length > 4000)
         {
-            FlashError = "Write a message of at most 4000 characters.";
+            FlashError = Texts["Conversation_InvalidText"];
             return Task.FromResult<IActionResult>(RedirectToPage(new { id }));
         }
 

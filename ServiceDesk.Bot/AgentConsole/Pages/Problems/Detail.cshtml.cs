@@ -30,7 +30,7 @@ public sealed class ProblemModel(ConsoleQueries queries, ProblemService problems
             return NotFound();
         }
 
-        Flash = "Problem saved.";
+        Flash = Texts["Problems_Saved"];
         return RedirectToPage(new { id });
     }
 }

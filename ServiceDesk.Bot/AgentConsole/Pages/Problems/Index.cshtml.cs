@@ -13,7 +13,7 @@ public sealed class ProblemsModel(ConsoleQueries queries, ProblemService problem
     {
         if (string.IsNullOrWhiteSpace(title) || title.Length > 200 || description?.Length > 20_000)
         {
-            FlashError = "Give the problem a title of at most 200 characters.";
+            FlashError = Texts["Problem_InvalidTitle"];
             return RedirectToPage();
         }
 

@@ -51,11 +51,11 @@ public sealed class TicketModel(ConsoleQueries queries, TicketService tickets, T
         {
             if (string.IsNullOrWhiteSpace(body) || body.Length > 20_000)
             {
-                throw new DomainRuleException("invalid_body", "Write a message of at most 20000 characters.");
+                throw new DomainRuleException("invalid_body", Texts["Ticket_InvalidBody"]);
             }
 
             await tickets.CommentAsync(id, body.Trim(), visibility, Agent.Name, Agent.Actor, cancellationToken);
-            return visibility == MessageVisibility.Internal ? "Internal note added." : "Reply queued for delivery.";
+            return visibility == MessageVisibility.Internal ? Texts["Ticket_NoteAdded"] : Texts["Ticket_ReplyQueued"];
         });
 
     public Task<IActionResult> OnPostUpdateAsync(
@@ -69,7 +69,7 @@ public sealed class TicketModel(ConsoleQueries queries, TicketService tickets, T
                 Group: string.IsNullOrWhiteSpace(group) ? null : group,
                 Assignee: string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim()[..Math.Min(200, assignee.Trim().Length)]);
             await tickets.UpdateAsync(id, changes, Agent.Actor, cancellationToken);
-            return "Ticket updated.";
+            return Texts["Ticket_Updated"];
         });
 
     public Task<IActionResult> OnPostMergeAsync(string number, [FromForm] string? into, CancellationToken cancellationToken) =>
@@ -77,28 +77,28 @@ public sealed class TicketModel(ConsoleQueries queries, TicketService tickets, T
         {
             if (!numbers.TryGetId(into, out var survivor))
             {
-                throw new DomainRuleException("invalid_ticket", $"'{into}' is not a ticket number.");
+                throw new DomainRuleException("invalid_ticket", Texts["Ticket_NotANumber", into ?? ""]);
             }
 
             return await merger.MergeAsync(id, survivor, Agent.Actor, cancellationToken)
-                ? $"Merged into {numbers.Format(survivor)}."
-                : throw new DomainRuleException("unknown_ticket", $"There is no ticket {into}.");
+                ? Texts["Ticket_Merged", numbers.Format(survivor)]
+                : throw new DomainRuleException("unknown_ticket", Texts["Ticket_Unknown", into ?? ""]);
         });
 
     public Task<IActionResult> OnPostLinkProblemAsync(string number, [FromForm] long? problemId, CancellationToken cancellationToken) =>
         WithTicketAsync(number, async id =>
-            await problems.LinkAsync(id, problemId, Agent.Actor, cancellationToken) ? (problemId is null ? "Problem unlinked." : "Linked to the problem.") : "That problem no longer exists.");
+            await problems.LinkAsync(id, problemId, Agent.Actor, cancellationToken) ? (problemId is null ? Texts["Ticket_ProblemUnlinked"] : Texts["Ticket_ProblemLinked"]) : Texts["Ticket_ProblemGone"]);
 
     public Task<IActionResult> OnPostNewProblemAsync(string number, [FromForm] string? title, CancellationToken cancellationToken) =>
         WithTicketAsync(number, async id =>
         {
             if (string.IsNullOrWhiteSpace(title) || title.Length > 200)
             {
-                throw new DomainRuleException("invalid_title", "Give the problem a title of at most 200 characters.");
+                throw new DomainRuleException("invalid_title", Texts["Problem_InvalidTitle"]);
             }
 
-            var problem = await problems.CreateAsync(title, $"Recorded from {numbers.Format(id)}.", Agent.Actor, id, cancellationToken);
-            return $"{Problem.NumberFor(problem.Id)} recorded and linked.";
+            var problem = await problems.CreateAsync(title, Texts["Ticket_ProblemFrom", numbers.Format(id)], Agent.Actor, id, cancellationToken);
+            return Texts["Ticket_ProblemRecorded", Problem.NumberFor(problem.Id)];
         });
 
     private async Task<IActionResult> WithTicketAsync(string number, Func<long, Task<string?>> change)
