@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<OutboxRecovery>();
         services.AddSingleton<KnowledgeIndexCache>();
         services.AddScoped<KnowledgeSearch>();
+        services.AddScoped<KnowledgeEditor>();
         services.AddScoped<SatisfactionSurvey>();
         services.AddScoped<HandoffService>();
         services.AddScoped<TicketMerger>();

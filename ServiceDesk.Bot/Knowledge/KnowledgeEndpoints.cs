@@ -19,6 +19,7 @@ public static class KnowledgeEndpoints
             .WithTags("Knowledge")
             .WithName("SearchKnowledge")
             .WithSummary("Knowledge articles matching a query, best first (BM25 over title, keywords and body).");
+        app.MapKnowledgeArticleEndpoints();
     }
 
     private static async Task<Results<Ok<KnowledgeSearchResult>, ValidationProblem>> SearchAsync(

@@ -49,6 +49,13 @@ public sealed record InboundMessage
     /// </summary>
     public bool Acknowledge { get; init; } = true;
 
+    /// <summary>
+    /// Why the sender is a program or a mailing list (the header that told, e.g. <c>List-Id</c>), or null for a person.
+    /// A ticket such a requester opens or writes to gets no automatic notices (<see cref="Ticket.AutomaticNoticesSuppressed"/>);
+    /// the requester's next message written in person lifts that.
+    /// </summary>
+    public string? AutomatedSender { get; init; }
+
     public TicketType Type { get; init; } = TicketType.Incident;
 
     public Impact Impact { get; init; } = Impact.Medium;

@@ -260,6 +260,19 @@ public sealed partial class IntakeService(
             previous.Record(TicketEventKind.LinkedTicketCreated, "system", now, numbers.Format(ticket.Id));
         }
 
+        if (ticket.RequesterId == contact.Id)
+        {
+            // The requester's latest mail tells whether a person or a program is at the other end of the notices.
+            if (inbound.AutomatedSender is { } automated)
+            {
+                ticket.SuppressAutomaticNotices(automated, actor, now);
+            }
+            else
+            {
+                ticket.ResumeAutomaticNotices(actor, now);
+            }
+        }
+
         var notice = outcome switch
         {
             IntakeOutcome.CreatedTicket when inbound.Acknowledge => await notifier.AcknowledgeAsync(ticket, conversation, ct),

@@ -30,4 +30,13 @@ public sealed class KnowledgeArticle
     public Service? Service { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Counts the edits (a concurrency token): an update made from an older version is refused, not applied over a newer one.</summary>
+    public int Version { get; set; } = 1;
+
+    /// <summary>
+    /// When an editor retired the article: it is no longer suggested or found, but the row stays, so tickets that
+    /// recorded a deflection by it (their <c>SelfServiceResolved</c> event names its slug) keep their reference.
+    /// </summary>
+    public DateTimeOffset? RetiredAt { get; set; }
 }

@@ -12,6 +12,7 @@ internal sealed class KnowledgeArticleConfiguration : IEntityTypeConfiguration<K
         article.Property(a => a.Title).HasMaxLength(200);
         article.Property(a => a.Keywords).HasMaxLength(1000);
         article.Property(a => a.Body).HasMaxLength(8000);
+        article.Property(a => a.Version).IsConcurrencyToken();
         article.HasIndex(a => new { a.Slug, a.Language }).IsUnique();
         article.HasOne(a => a.Service).WithMany().HasForeignKey(a => a.ServiceId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -24,6 +24,7 @@ public sealed class KnowledgeSearch(ServiceDeskDbContext db, KnowledgeIndexCache
         }
 
         var articles = await db.KnowledgeArticles.AsNoTracking()
+            .Where(a => a.RetiredAt == null)
             .OrderBy(a => a.Id)
             .Select(a => new { a.Id, a.Slug, a.Language, a.Title, a.Body, a.Keywords, ServiceCode = a.Service != null ? a.Service.Code : null })
             .ToListAsync(cancellationToken);
@@ -37,10 +38,13 @@ public sealed class KnowledgeSearch(ServiceDeskDbContext db, KnowledgeIndexCache
         keywords.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
-/// <summary>Changes whenever an article is added, removed or edited (edits move <see cref="KnowledgeArticle.UpdatedAt"/>).</summary>
-public sealed record KnowledgeFingerprint(int Count, DateTimeOffset LastUpdate)
+/// <summary>
+/// Changes whenever an article is added, removed, edited or retired: every edit raises the article's
+/// <see cref="KnowledgeArticle.Version"/>, so the sum moves even when instances' clocks disagree about <see cref="LastUpdate"/>.
+/// </summary>
+public sealed record KnowledgeFingerprint(int Count, DateTimeOffset LastUpdate, long VersionSum)
 {
-    public static readonly KnowledgeFingerprint Empty = new(0, DateTimeOffset.MinValue);
+    public static readonly KnowledgeFingerprint Empty = new(0, DateTimeOffset.MinValue, 0);
 }
 
 /// <summary>The index built last, shared by every request of this app instance.</summary>

@@ -31,7 +31,7 @@ public sealed class Notifier(
         var language = ticket.Requester.Language;
         var due = TimeZoneInfo.ConvertTime(ticket.ResolutionDueAt, _zone).ToString("f", NotificationTexts.CultureFor(language));
         var body = NotificationTexts.Format("Acknowledgement", language, ticket.Requester.DisplayName, numbers.Format(ticket.Id), ticket.Title, ticket.Priority, due);
-        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
+        return AutomaticAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
     }
 
     public Task<OutboxMessage?> StatusChangedAsync(Ticket ticket, CancellationToken cancellationToken)
@@ -39,21 +39,21 @@ public sealed class Notifier(
         var language = ticket.Requester.Language;
         var body = NotificationTexts.Format("Status_" + ticket.Status, language, numbers.Format(ticket.Id), ticket.Title, desk.Value.Name);
         var kind = ticket.Status == TicketStatus.Resolved ? MessageKind.ResolutionNotification : MessageKind.StatusNotification;
-        return QueueAsync(ticket, kind, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via: null, cancellationToken);
+        return AutomaticAsync(ticket, kind, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via: null, cancellationToken);
     }
 
     public Task<OutboxMessage?> ReopenedAsync(Ticket ticket, Conversation? via, CancellationToken cancellationToken)
     {
         var language = ticket.Requester.Language;
         var body = NotificationTexts.Format("Reopened", language, numbers.Format(ticket.Id), ticket.Title);
-        return QueueAsync(ticket, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via, cancellationToken);
+        return AutomaticAsync(ticket, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, ticket.Title), via, cancellationToken);
     }
 
     public Task<OutboxMessage?> FollowUpOpenedAsync(Ticket ticket, long previousTicketId, Conversation? via, CancellationToken cancellationToken)
     {
         var language = ticket.Requester.Language;
         var body = NotificationTexts.Format("LinkedTicket", language, numbers.Format(previousTicketId), numbers.Format(ticket.Id));
-        return QueueAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
+        return AutomaticAsync(ticket, MessageKind.Acknowledgement, body, NotificationTexts.Format("SubjectNew", language, ticket.Title), via, cancellationToken);
     }
 
     /// <summary>The requester's ticket was a duplicate and now continues on another one.</summary>
@@ -61,7 +61,7 @@ public sealed class Notifier(
     {
         var language = duplicate.Requester.Language;
         var body = NotificationTexts.Format("Merged", language, numbers.Format(duplicate.Id), duplicate.Title, numbers.Format(survivorId));
-        return QueueAsync(duplicate, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, duplicate.Title), via: null, cancellationToken);
+        return AutomaticAsync(duplicate, MessageKind.StatusNotification, body, NotificationTexts.Format("SubjectUpdate", language, duplicate.Title), via: null, cancellationToken);
     }
 
     /// <summary>An agent's public reply, delivered as written under a short header naming the agent.</summary>
@@ -94,6 +94,15 @@ public sealed class Notifier(
         var subject = NotificationTexts.Format("SubjectUpdate", contact.Language, ticket.Title);
         return Enqueue(ticket, kind, body, subject, (conversation.Channel, identity!.Address, conversation.Id), author);
     }
+
+    /// <summary>
+    /// A notice the desk sends on its own (not a person's words): none to a requester that is a program or a list,
+    /// whose mail said it wants no answers (<see cref="Ticket.AutomaticNoticesSuppressed"/>, recorded on the ticket when set).
+    /// </summary>
+    private Task<OutboxMessage?> AutomaticAsync(Ticket ticket, MessageKind kind, string body, string subject, Conversation? via, CancellationToken cancellationToken) =>
+        ticket.AutomaticNoticesSuppressed
+            ? Task.FromResult<OutboxMessage?>(null)
+            : QueueAsync(ticket, kind, body, subject, via, cancellationToken);
 
     private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, Conversation? via, CancellationToken cancellationToken, string? author = null)
     {

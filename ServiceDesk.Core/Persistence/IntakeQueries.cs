@@ -57,7 +57,7 @@ internal sealed class IntakeQueries
         EF.CompileAsyncQuery((ServiceDeskDbContext db, CancellationToken ct) =>
             db.KnowledgeArticles.AsNoTracking()
                 .OrderByDescending(a => a.UpdatedAt)
-                .Select(a => new KnowledgeFingerprint(db.KnowledgeArticles.Count(), a.UpdatedAt))
+                .Select(a => new KnowledgeFingerprint(db.KnowledgeArticles.Count(), a.UpdatedAt, db.KnowledgeArticles.Sum(x => x.Version)))
                 .FirstOrDefault());
 
     public readonly Func<ServiceDeskDbContext, string, CancellationToken, Task<Service?>> ServiceByCode =

@@ -83,6 +83,12 @@ public sealed class Ticket
     /// <summary>The problem record this incident is a symptom of.</summary>
     public long? ProblemId { get; private set; }
 
+    /// <summary>
+    /// The requester is a program or a mailing list (its mail said so), so the desk sends it no automatic notices:
+    /// answering machine mail is how mail loops and bounce storms start (RFC 3834). An agent's reply still goes out.
+    /// </summary>
+    public bool AutomaticNoticesSuppressed { get; private set; }
+
     public int Version { get; private set; }
 
     public List<TicketEvent> Events { get; private set; } = [];
@@ -424,6 +430,30 @@ public sealed class Ticket
         SupplierDueAt = service?.UnderpinningResolutionTarget is { } target
             ? sla.AddWorkingTime(now, target) // underpinning contracts count working time
             : null;
+    }
+
+    /// <summary>The requester wrote as a program or a list: no automatic notices from now on (recorded once, with why).</summary>
+    public void SuppressAutomaticNotices(string reason, string actor, DateTimeOffset now)
+    {
+        if (AutomaticNoticesSuppressed)
+        {
+            return;
+        }
+
+        AutomaticNoticesSuppressed = true;
+        Record(TicketEventKind.AutomaticNoticesSuppressed, actor, now, Truncate("automated sender: " + reason, 500));
+    }
+
+    /// <summary>A person wrote as the requester: automatic notices reach them again.</summary>
+    public void ResumeAutomaticNotices(string actor, DateTimeOffset now)
+    {
+        if (!AutomaticNoticesSuppressed)
+        {
+            return;
+        }
+
+        AutomaticNoticesSuppressed = false;
+        Record(TicketEventKind.AutomaticNoticesResumed, actor, now, "the requester wrote in person");
     }
 
     private void Touch(DateTimeOffset now)

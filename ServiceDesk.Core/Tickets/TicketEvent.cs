@@ -64,6 +64,12 @@ public enum TicketEventKind
 
     /// <summary>A message from the desk bounced.</summary>
     BounceReceived,
+
+    /// <summary>The requester is a program or a list: the desk sends it no automatic notices (detail: why).</summary>
+    AutomaticNoticesSuppressed,
+
+    /// <summary>The requester wrote in person: automatic notices go out again.</summary>
+    AutomaticNoticesResumed,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>

@@ -765,3 +765,40 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124132543_MailKb'
+)
+BEGIN
+    ALTER TABLE [Tickets] ADD [AutomaticNoticesSuppressed] bit NOT NULL DEFAULT CAST(0 AS bit);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124132543_MailKb'
+)
+BEGIN
+    ALTER TABLE [KnowledgeArticles] ADD [RetiredAt] datetimeoffset NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124132543_MailKb'
+)
+BEGIN
+    ALTER TABLE [KnowledgeArticles] ADD [Version] int NOT NULL DEFAULT 0;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124132543_MailKb'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124132543_MailKb', N'10.0.14');
+END;
+
+COMMIT;
+GO
+

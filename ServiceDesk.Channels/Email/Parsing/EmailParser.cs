@@ -92,7 +92,7 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
             return (MailKind.AutoReply, precedence == "auto_reply" ? "Precedence: auto_reply" : "X-Autoreply/X-Autorespond");
         }
 
-        if (AutomaticReason(headers, autoSubmitted, precedence) is { } automatic)
+        if ((AutomaticReason(headers, autoSubmitted, precedence) ?? NoReplySender(local)) is { } automatic)
         {
             // Machine mail that answers the desk (an out-of-office to a notification) is an auto-reply; machine mail of
             // its own (a monitoring alert, a cron report) is a request like list mail, or it would vanish unseen.
@@ -129,6 +129,13 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
 
         return headers[HeaderId.ReturnPath] is { } returnPath && returnPath.Trim() is "<>" or "" ? "empty Return-Path" : null;
     }
+
+    /// <summary>
+    /// An address that says nobody reads its mail (<c>noreply@</c>, <c>no-reply@</c>, <c>donotreply@</c>…): a program
+    /// writing, and an answer would only bounce or vanish.
+    /// </summary>
+    private static string? NoReplySender(string localPart) =>
+        NoReplyLocalPart().IsMatch(localPart) ? $"no-reply sender {localPart}@" : null;
 
     /// <summary>
     /// The mail refers to the desk's own: one of our Message-IDs in its thread, a ticket tag in its subject, or a
@@ -261,6 +268,9 @@ public sealed partial class EmailParser(string deskAddress, MessageIds ids, long
             _ => cleaned,
         };
     }
+
+    [GeneratedRegex(@"^(no|do[-_.]?not)[-_.]?reply([-_.+].*)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex NoReplyLocalPart();
 
     [GeneratedRegex(@"^\s*(fwd?|rv|tr|wg|enc|reenviar)\s*:", RegexOptions.IgnoreCase)]
     private static partial Regex ForwardPrefix();

@@ -94,6 +94,7 @@ public sealed partial class EmailIngestor(
                 Locale = parsed.Language ?? LanguageGuess.Of(parsed.Subject + "\n" + parsed.Text),
                 StartsNewTicket = parsed.IsForward,
                 Acknowledge = parsed.Kind == MailKind.Personal && await UnderAcknowledgementLimitAsync(contact?.ContactId, normalized, cancellationToken),
+                AutomatedSender = parsed.Kind is MailKind.Bulk or MailKind.Automatic ? parsed.KindReason ?? parsed.Kind.ToString() : null,
             };
             inbound = await WithAttachmentsAsync(inbound, parsed.Attachments, contact?.Language, cancellationToken);
         }

@@ -261,6 +261,25 @@ public sealed class EmailParserTests
         Assert.Equal(expected, EmailServices.FixtureParser().Parse(message).Kind);
     }
 
+    [Theory]
+    [InlineData("noreply@shop.example", "Your order has shipped", MailKind.Automatic)]
+    [InlineData("No-Reply@bank.example", "Statement ready", MailKind.Automatic)]
+    [InlineData("do_not_reply@hr.example", "Payslip", MailKind.Automatic)]
+    [InlineData("donotreply+alerts@ops.example", "CPU high", MailKind.Automatic)]
+    [InlineData("noreply@saas.example", "Re: [SD-12] Disk full", MailKind.AutoReply)]
+    [InlineData("norma.reyes@example.org", "No puedo entrar", MailKind.Personal)]
+    [InlineData("replyall@example.org", "Question", MailKind.Personal)]
+    public void A_no_reply_sender_is_a_program(string from, string subject, MailKind expected)
+    {
+        var parsed = EmailServices.FixtureParser().Parse(TestMail.Create(from, EmailServices.FixtureDesk, subject, "Text."));
+
+        Assert.Equal(expected, parsed.Kind);
+        if (expected == MailKind.Automatic)
+        {
+            Assert.StartsWith("no-reply sender", parsed.KindReason);
+        }
+    }
+
     [Fact]
     public void Machine_mail_in_a_thread_of_the_desk_is_an_auto_reply()
     {

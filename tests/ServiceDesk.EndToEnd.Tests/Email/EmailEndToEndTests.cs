@@ -109,6 +109,47 @@ public sealed class EmailEndToEndTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_monitoring_system_gets_an_agents_reply_but_no_automatic_notice_until_a_person_writes(DatabaseProvider provider)
+    {
+        var server = await MailServer.GetAsync();
+        var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
+        var monitor = await server.CreateMailboxAsync("monitor");
+        await using var factory = await EmailDeskFactory.CreateAsync(provider, server, deskAddress);
+        var api = factory.CreateApiClient();
+
+        // 1. The monitoring system reports a problem: a ticket that remembers its requester is a program.
+        var alert = Mail(monitor, deskAddress, "CRITICAL: disk /var on srv2 is 97% full", "Host: srv2\nService: disk /var\nState: CRITICAL");
+        alert.Headers.Add(HeaderId.AutoSubmitted, "auto-generated");
+        await server.SendAsync(alert);
+        var number = await WaitForTicketAsync(factory, api, monitor);
+
+        // 2. Agents work it to resolved: no status notice, no resolution notice with its satisfaction question.
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Open" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsJsonAsync($"/api/tickets/{number}", new { status = "Resolved" })).StatusCode);
+        var quiet = await TicketAsync(api, number);
+        Assert.DoesNotContain(quiet["messages"]!.AsArray(), m => (string)m!["direction"]! == "Outbound");
+        Assert.Single(quiet["events"]!.AsArray(), e => (string)e!["kind"]! == "AutomaticNoticesSuppressed");
+
+        // 3. An agent writes to it on purpose: that mail goes out, as a person's mail, and it is the only one.
+        var comment = await api.PostAsJsonAsync($"/api/tickets/{number}/comments", new { body = "Cleaned up /var/log on srv2; please confirm.", author = "Eva" });
+        Assert.Equal(HttpStatusCode.Created, comment.StatusCode);
+        var agentMail = Assert.Single(await server.WaitForAsync(monitor, 1, Patience));
+        Assert.Contains("Cleaned up /var/log on srv2", agentMail.TextBody);
+        Assert.Null(agentMail.Headers[HeaderId.AutoSubmitted]);
+
+        // 4. A person reading that mailbox answers: the ticket reopens, and from now on the desk's notices reach them.
+        var answer = Mail(monitor, deskAddress, "Re: " + agentMail.Subject, "Still 95% full after the clean-up.", inReplyTo: agentMail.MessageId, references: [agentMail.MessageId!]);
+        await server.SendAsync(answer);
+        var reopened = (await server.WaitForAsync(monitor, 2, Patience))[1];
+        Assert.Equal("auto-generated", reopened.Headers[HeaderId.AutoSubmitted]);
+        Assert.Contains(number, reopened.TextBody);
+        var resumed = await TicketAsync(api, number);
+        Assert.Equal("Open", (string)resumed["ticket"]!["status"]!);
+        Assert.Single(resumed["events"]!.AsArray(), e => (string)e!["kind"]! == "AutomaticNoticesResumed");
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task A_desk_restarted_in_the_middle_of_a_batch_loses_and_duplicates_no_ticket(DatabaseProvider provider)
     {
         const int total = 30;

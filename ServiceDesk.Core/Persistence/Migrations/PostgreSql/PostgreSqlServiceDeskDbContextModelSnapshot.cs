@@ -413,6 +413,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
 
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int?>("ServiceId")
                         .HasColumnType("integer");
 
@@ -428,6 +431,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
 
                     b.HasKey("Id");
 
@@ -679,6 +686,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     b.Property<int?>("AssignmentGroupId")
                         .HasColumnType("integer");
+
+                    b.Property<bool>("AutomaticNoticesSuppressed")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("timestamp with time zone");

@@ -413,6 +413,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                         .HasMaxLength(8)
                         .HasColumnType("nvarchar(8)");
 
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<int?>("ServiceId")
                         .HasColumnType("int");
 
@@ -428,6 +431,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("int");
 
                     b.HasKey("Id");
 
@@ -679,6 +686,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
 
                     b.Property<int?>("AssignmentGroupId")
                         .HasColumnType("int");
+
+                    b.Property<bool>("AutomaticNoticesSuppressed")
+                        .HasColumnType("bit");
 
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("datetimeoffset");

@@ -390,6 +390,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("ServiceId")
                         .HasColumnType("INTEGER");
 
@@ -404,6 +407,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -645,6 +652,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<int?>("AssignmentGroupId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AutomaticNoticesSuppressed")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("ClosedAt")

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class MailKb : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "AutomaticNoticesSuppressed",
+                table: "Tickets",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<long>(
+                name: "RetiredAt",
+                table: "KnowledgeArticles",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Version",
+                table: "KnowledgeArticles",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "AutomaticNoticesSuppressed",
+                table: "Tickets");
+
+            migrationBuilder.DropColumn(
+                name: "RetiredAt",
+                table: "KnowledgeArticles");
+
+            migrationBuilder.DropColumn(
+                name: "Version",
+                table: "KnowledgeArticles");
+        }
+    }
+}
