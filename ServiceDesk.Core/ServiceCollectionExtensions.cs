@@ -42,6 +42,7 @@ public static class ServiceCollectionExtensions
             case DatabaseProvider.Sqlite:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
                 services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance).QuietSqliteTableRebuilds());
+                services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, sqlite));
                 break;
             case DatabaseProvider.PostgreSql:
                 services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(PostgresConnectionDefaults.Apply(Required(connectionString, provider))));

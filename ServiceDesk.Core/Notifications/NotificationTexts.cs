@@ -8,8 +8,11 @@ public static class NotificationTexts
 {
     private static readonly ResourceManager Resources = new("ServiceDesk.Core.Resources.NotificationTexts", typeof(NotificationTexts).Assembly);
 
-    public static CultureInfo CultureFor(string language) =>
-        CultureInfo.GetCultureInfo(language == Languages.Spanish ? "es-ES" : "en-GB");
+    // GetCultureInfo looks its cache up under a lock: every notification, bot reply and channel text asks for one of these two.
+    private static readonly CultureInfo Spanish = CultureInfo.GetCultureInfo("es-ES");
+    private static readonly CultureInfo English = CultureInfo.GetCultureInfo("en-GB");
+
+    public static CultureInfo CultureFor(string language) => language == Languages.Spanish ? Spanish : English;
 
     public static string Format(string key, string language, params object[] args)
     {

@@ -23,6 +23,13 @@ public sealed class DatabaseOptions
     public bool MigrateOnStartup { get; set; } = true;
 
     /// <summary>
+    /// SQLite only: the write-ahead log file's size, in megabytes, above which the background checkpoint truncates it.
+    /// It stays far below when nothing holds a snapshot open for long; the limit gives the disk space back when something did.
+    /// </summary>
+    [Range(1, 65_536, ErrorMessage = "Database:SqliteWalLimitMb must be between 1 and 65536.")]
+    public int SqliteWalLimitMb { get; set; } = 64;
+
+    /// <summary>
     /// <c>Database:Provider</c>, read while services are registered (the provider decides which are). The
     /// configuration binder would fail on an unknown name with a conversion stack trace; this names the key.
     /// </summary>

@@ -9,6 +9,8 @@ namespace ServiceDesk.Core.Persistence;
 /// <summary>
 /// Per-connection SQLite settings. WAL (set once, persistent) lets readers run beside the writer;
 /// synchronous=NORMAL is durable across application crashes in WAL mode and avoids an fsync per commit.
+/// wal_autocheckpoint=0: no commit copies the log into the database while it holds the write gate;
+/// <see cref="SqliteCheckpointer"/> does that in the background.
 /// </summary>
 /// <remarks>
 /// The settings belong to the native connection, which Microsoft.Data.Sqlite keeps open in its pool behind every
@@ -21,7 +23,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
     /// <summary>One instance for every context: a new instance per context would defeat EF's service provider cache.</summary>
     public static readonly SqlitePragmas Instance = new();
 
-    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    private const string Pragmas = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;";
 
     /// <summary>The native connections already set up; an entry goes when its connection is closed for good and collected.</summary>
     private readonly ConditionalWeakTable<sqlite3, object> _configured = [];

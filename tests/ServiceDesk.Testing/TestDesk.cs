@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Outbox;
@@ -82,6 +83,13 @@ public sealed class TestDesk : IAsyncDisposable
 
         var provider_ = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await DatabaseInitializer.InitializeAsync(provider_, CancellationToken.None);
+
+        // The core's background services run as in the host (the SQLite checkpoint).
+        foreach (var hosted in provider_.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
         return new TestDesk(provider_, time, scheduler, folder);
     }
 
@@ -100,6 +108,11 @@ public sealed class TestDesk : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var hosted in Services.GetServices<IHostedService>().Reverse())
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
+
         await Services.DisposeAsync();
         if (_sqliteFolder is not null)
         {
