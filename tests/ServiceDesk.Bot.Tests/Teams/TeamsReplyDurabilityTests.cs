@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Core;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
@@ -74,6 +75,31 @@ public class TeamsReplyDurabilityTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_welcome_the_connector_fails_is_delivered_later_once(DatabaseProvider provider)
+    {
+        await using var host = await StartAsync(provider);
+        host.Connector.Script(new ScriptedResponse((int)HttpStatusCode.BadGateway, """{"error":{"code":"BadGateway","message":"Upstream failed."}}""", RetryAfter));
+        var install = TestActivities.Fixture("conversationUpdate-botAddedPersonal.json", host.Connector.ServiceUrl);
+
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(install)).StatusCode);
+
+        // No ticket and no conversation yet: the outbox row carries where the welcome goes.
+        var inline = Assert.Single(host.Connector.Calls);
+        Assert.Equal(DeliveryState.Queued, (await BotRepliesAsync(host)).Single().DeliveryState);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(install)).StatusCode);
+        await Poll.UntilAsync(
+            async () => (await BotRepliesAsync(host)).Single().DeliveryState == DeliveryState.Sent,
+            Timeout,
+            () => "The welcome was not delivered by the outbox.");
+        var sends = host.Connector.Calls.Where(c => c.Operation == "Conversations_SendToConversation").ToList();
+        Assert.Equal(2, sends.Count);
+        Assert.Equal(inline.ConversationId, sends[1].ConversationId);
+        Assert.True(JsonNode.DeepEquals(inline.Body!["attachments"], sends[1].Body!["attachments"]));
+        Assert.Contains("Service Desk", sends[1].VisibleText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task A_reply_sent_inline_is_recorded_as_sent_with_no_outbox_row(DatabaseProvider provider)
     {
         await using var host = await StartAsync(provider);
@@ -136,6 +162,10 @@ public class TeamsReplyDurabilityTests
         Assert.Equal(replies.Count, host.Connector.Calls.Count);
         var number = await OnlyTicketAsync(host);
         Assert.Contains((await host.TicketAsync(number))["events"]!.AsArray(), e => (string?)e!["kind"] == nameof(TicketEventKind.DeliveryUnconfirmed));
+
+        // The sweep that re-queues undelivered rows leaves it alone.
+        await using var scope = host.Desk.Services.CreateAsyncScope();
+        Assert.Equal(0, await scope.ServiceProvider.GetRequiredService<OutboxRecovery>().RequeueAsync(CancellationToken.None));
     }
 
     /// <summary>A host whose Connector client hands a failure over at once and whose delayed jobs start within a second.</summary>
