@@ -25,7 +25,7 @@ public sealed partial class TeamsActivityHandler(
     BotConnectorClient connector,
     MessageRevisions revisions,
     ContactReachability reachability,
-    OutboxDispatcher outbox,
+    IServiceProvider services,
     IOptions<DeskOptions> desk,
     ServiceDeskDbContext db,
     TimeProvider time,
@@ -174,7 +174,7 @@ public sealed partial class TeamsActivityHandler(
         var unsent = await SendInOrderAsync(messages, m => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, m, cancellationToken));
         if (unsent is { } failed)
         {
-            await outbox.TakeOverFailedSendsAsync([new UnsentMessage(record.Id, Payload(messages[failed.Index]))], failed.Outcome, CancellationToken.None);
+            await Outbox.TakeOverFailedSendsAsync([new UnsentMessage(record.Id, Payload(messages[failed.Index]))], failed.Outcome, CancellationToken.None);
         }
         else
         {
@@ -255,7 +255,7 @@ public sealed partial class TeamsActivityHandler(
         {
             // The turn is committed, and the request may be ending: the hand-over is written whatever happens to it.
             var handedOver = messageIds.Zip(messages).Skip(failed.Index).Select(m => new UnsentMessage(m.First, Payload(m.Second))).ToList();
-            await outbox.TakeOverFailedSendsAsync(handedOver, failed.Outcome, CancellationToken.None);
+            await Outbox.TakeOverFailedSendsAsync(handedOver, failed.Outcome, CancellationToken.None);
         }
     }
 
@@ -282,6 +282,12 @@ public sealed partial class TeamsActivityHandler(
 
         return null;
     }
+
+    /// <summary>
+    /// The outbox, for the rare turn whose answer the Connector failed: resolved then (from the request's scope, so on
+    /// its database context) rather than built for every activity with all the channel senders it brings.
+    /// </summary>
+    private OutboxDispatcher Outbox => services.GetRequiredService<OutboxDispatcher>();
 
     /// <summary>An activity as the outbox keeps it, addressed, to send later exactly as it would have been sent now.</summary>
     private static string Payload(Activity activity) => JsonSerializer.Serialize(activity, TeamsJson.Default.Activity);
