@@ -144,11 +144,15 @@ internal sealed partial class ChatBot(
         };
 
         await RouteAsync(context, intent, ct);
-        var replies = Finish(context, message!, inbound);
+        var (replies, transcript) = Finish(context, message!, inbound);
         await db.SaveChangesAsync(ct);
         var mode = context.Conversation.Mode;
         return new TakenTurn(
-            new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode) { Language = context.Language },
+            new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode)
+            {
+                Language = context.Language,
+                ReplyMessageIds = [.. transcript.Select(m => m.Id)],
+            },
             new StoredTurn(message!.Id, context.Conversation.Id, message.TicketId, Queued: mode == ConversationMode.WaitingForAgent && modeBefore != mode));
     }
 
@@ -373,7 +377,7 @@ internal sealed partial class ChatBot(
     }
 
     /// <summary>Stores the bot's replies in the transcript and the dialog state on the conversation.</summary>
-    private List<BotReply> Finish(TurnContext ctx, Message inbound, InboundMessage received)
+    private (List<BotReply> Replies, List<Message> Transcript) Finish(TurnContext ctx, Message inbound, InboundMessage received)
     {
         var replies = ctx.Replies;
         if (!ctx.Rich)
@@ -385,9 +389,10 @@ internal sealed partial class ChatBot(
 
         var at = inbound.CreatedAt > ctx.Now ? inbound.CreatedAt : ctx.Now;
         var recipient = ContactIdentity.Normalize(received.Channel, received.SenderAddress);
+        var transcript = new List<Message>(replies.Count);
         foreach (var reply in replies)
         {
-            db.Messages.Add(new Message
+            var stored = new Message
             {
                 Channel = ctx.Conversation.Channel,
                 Direction = MessageDirection.Outbound,
@@ -402,7 +407,9 @@ internal sealed partial class ChatBot(
                 // The channel delivers the replies in its answer to this turn.
                 DeliveryState = DeliveryState.Sent,
                 CreatedAt = at,
-            });
+            };
+            db.Messages.Add(stored);
+            transcript.Add(stored);
         }
 
         var offered = ctx.Rich ? replies.SelectMany(r => r.Choices) : replies.LastOrDefault(r => r.Choices.Count > 0)?.Choices ?? [];
@@ -413,7 +420,7 @@ internal sealed partial class ChatBot(
             UpdatedAt = ctx.Now,
         }).Write();
         ctx.Conversation.Version++;
-        return replies;
+        return (replies, transcript);
     }
 
     /// <summary>What the transcript shows for the turn: the typed text, or the button the user pressed.</summary>

@@ -42,4 +42,10 @@ public sealed record ChatTurnResult(bool Duplicate, IReadOnlyList<BotReply> Repl
 {
     /// <summary>The user's language (<c>es</c>/<c>en</c>), for what the channel says itself around the replies.</summary>
     public string? Language { get; init; }
+
+    /// <summary>
+    /// The transcript message stored for each reply, in the same order: stored as sent, on the hope that the channel
+    /// delivers the replies in its answer to the turn; a channel that cannot hands them to the outbox by these ids.
+    /// </summary>
+    public IReadOnlyList<long> ReplyMessageIds { get; init; } = [];
 }

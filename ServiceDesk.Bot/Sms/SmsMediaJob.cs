@@ -85,7 +85,7 @@ public sealed partial class SmsMediaJob(
                 LogWillRetry(messageSid, item.FileName, attempt, e.Message);
             }
 
-            await Task.Delay(pause, cancellationToken);
+            await Task.Delay(pause, time, cancellationToken);
             pause *= 2;
         }
     }

@@ -10,6 +10,7 @@ using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
 using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Bot.Teams;
@@ -24,6 +25,7 @@ public sealed partial class TeamsActivityHandler(
     BotConnectorClient connector,
     MessageRevisions revisions,
     ContactReachability reachability,
+    IServiceProvider services,
     IOptions<DeskOptions> desk,
     ServiceDeskDbContext db,
     TimeProvider time,
@@ -87,7 +89,7 @@ public sealed partial class TeamsActivityHandler(
         // Writing proves the user can be reached again (they unblocked the bot): restored within the turn's save.
         var turn = new ChatTurn { Message = Inbound(activity, sender, text, attachments), Action = action, RichReplies = true, ProvesReachable = true };
         var result = await bot.HandleAsync(turn, cancellationToken);
-        await ReplyAsync(activity, result.Replies, cancellationToken);
+        await ReplyAsync(activity, result.Replies, result.ReplyMessageIds, cancellationToken);
         return Results.Ok();
     }
 
@@ -117,7 +119,7 @@ public sealed partial class TeamsActivityHandler(
         // The first reply replaces the card the user pressed (its buttons cannot be pressed twice);
         // anything more follows as ordinary messages.
         var first = result.Replies[0];
-        await ReplyAsync(activity, result.Replies.Skip(1).ToList(), cancellationToken);
+        await ReplyAsync(activity, result.Replies.Skip(1).ToList(), result.ReplyMessageIds.Skip(1).ToList(), cancellationToken);
         return Invoke(AdaptiveCards.IsPlain(first)
             ? InvokeResponse.Message(first.Text)
             : InvokeResponse.Card(AdaptiveCards.Render(first, CardActionStyle.Execute)));
@@ -157,20 +159,29 @@ public sealed partial class TeamsActivityHandler(
         }
 
         var style = AdaptiveCards.StyleFor(activity.ChannelId);
-        Exception? failure = null;
-        foreach (var reply in welcome)
+        var messages = welcome.Select(reply =>
         {
             var message = TeamsActivities.FromReply(reply, style);
             message.ChannelId = activity.ChannelId;
+            message.ServiceUrl = activity.ServiceUrl;
             message.Conversation = activity.Conversation;
             message.From = activity.Recipient;
             message.Locale = activity.EffectiveLocale;
-            failure ??= await SendSafelyAsync(() => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, message, cancellationToken));
+            return message;
+        }).ToList();
+
+        // One record stands for the whole welcome (a single card today): what is left of it after a failure goes on as one.
+        var unsent = await SendInOrderAsync(messages, m => connector.SendToConversationAsync(activity.ServiceUrl!, activity.Conversation.Id, m, cancellationToken));
+        if (unsent is { } failed)
+        {
+            await Outbox.TakeOverFailedSendsAsync([new UnsentMessage(record.Id, Payload(messages[failed.Index]))], failed.Outcome, CancellationToken.None);
+        }
+        else
+        {
+            record.DeliveryState = DeliveryState.Sent;
+            await db.SaveChangesAsync(cancellationToken);
         }
 
-        record.DeliveryState = failure is null ? DeliveryState.Sent : DeliveryState.Failed;
-        record.DeliveryError = failure?.Message is { } error && error.Length > 1000 ? error[..1000] : failure?.Message;
-        await db.SaveChangesAsync(cancellationToken);
         return Results.Ok();
     }
 
@@ -224,39 +235,62 @@ public sealed partial class TeamsActivityHandler(
         return Results.Ok();
     }
 
-    private async Task ReplyAsync(Activity incoming, IReadOnlyList<BotReply> replies, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the bot's replies inline, as replies to the user's activity: the fast path, with no further database
+    /// work. When the Connector fails, the reply it failed on and those after it go to the outbox in one
+    /// transaction, as prepared, so a delivery job sends them later (or records why it cannot).
+    /// </summary>
+    private async Task ReplyAsync(Activity incoming, IReadOnlyList<BotReply> replies, IReadOnlyList<long> messageIds, CancellationToken cancellationToken)
     {
         var style = AdaptiveCards.StyleFor(incoming.ChannelId);
         var conversationId = incoming.Conversation!.Id!;
 
         // Card actions reply under the card's message; messages under themselves.
         var replyTo = incoming.Type == ActivityTypes.Invoke ? incoming.ReplyToId : incoming.Id;
-        foreach (var reply in replies)
+        var messages = replies.Select(reply => TeamsActivities.FromReply(reply, style).AddressAsReplyTo(incoming)).ToList();
+        var unsent = await SendInOrderAsync(messages, message => replyTo is null
+            ? connector.SendToConversationAsync(incoming.ServiceUrl!, conversationId, message, cancellationToken)
+            : connector.ReplyToActivityAsync(incoming.ServiceUrl!, conversationId, replyTo, message, cancellationToken));
+        if (unsent is { } failed)
         {
-            var message = TeamsActivities.FromReply(reply, style).AddressAsReplyTo(incoming);
-            await SendSafelyAsync(() => replyTo is null
-                ? connector.SendToConversationAsync(incoming.ServiceUrl!, conversationId, message, cancellationToken)
-                : connector.ReplyToActivityAsync(incoming.ServiceUrl!, conversationId, replyTo, message, cancellationToken));
+            // The turn is committed, and the request may be ending: the hand-over is written whatever happens to it.
+            var handedOver = messageIds.Zip(messages).Skip(failed.Index).Select(m => new UnsentMessage(m.First, Payload(m.Second))).ToList();
+            await Outbox.TakeOverFailedSendsAsync(handedOver, failed.Outcome, CancellationToken.None);
         }
     }
 
     /// <summary>
-    /// The user's turn is already stored when the answer is sent: a Connector failure must not fail the request,
-    /// or the channel would redeliver a turn the desk has (and would then ignore as a duplicate).
+    /// Sends the activities one after the other and stops at the first failure: the user's turn is already stored,
+    /// so a Connector failure must not fail the request (the channel would redeliver a turn the desk would then
+    /// ignore as a duplicate). Returns the index of the activity that failed and what the failure means, or null.
     /// </summary>
-    private async Task<Exception?> SendSafelyAsync(Func<Task> send)
+    private async Task<(int Index, DeliveryResult Outcome)?> SendInOrderAsync(IReadOnlyList<Activity> messages, Func<Activity, Task> send)
     {
-        try
+        for (var i = 0; i < messages.Count; i++)
         {
-            await send();
-            return null;
+            try
+            {
+                await send(messages[i]);
+            }
+            catch (Exception e) when (TeamsChannelSender.Failure(e, CancellationToken.None) is { } outcome)
+            {
+                // Judged without the request's token: a request aborted mid-send may still have reached the Connector.
+                LogReplyFailed(outcome.Outcome, e);
+                return (i, outcome);
+            }
         }
-        catch (Exception e) when (e is ConnectorException or UntrustedServiceUrlException or HttpRequestException or TaskCanceledException)
-        {
-            LogReplyFailed(e);
-            return e;
-        }
+
+        return null;
     }
+
+    /// <summary>
+    /// The outbox, for the rare turn whose answer the Connector failed: resolved then (from the request's scope, so on
+    /// its database context) rather than built for every activity with all the channel senders it brings.
+    /// </summary>
+    private OutboxDispatcher Outbox => services.GetRequiredService<OutboxDispatcher>();
+
+    /// <summary>An activity as the outbox keeps it, addressed, to send later exactly as it would have been sent now.</summary>
+    private static string Payload(Activity activity) => JsonSerializer.Serialize(activity, TeamsJson.Default.Activity);
 
     /// <summary>
     /// Records the welcome of a conversation as an outbound message, or returns null when one is on file. The
@@ -493,6 +527,6 @@ public sealed partial class TeamsActivityHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Type} of {ExternalId}: {Outcome}")]
     private partial void LogRevision(string type, string externalId, RevisionOutcome outcome);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver the bot's answer through the Bot Connector")]
-    private partial void LogReplyFailed(Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not deliver the bot's answer through the Bot Connector ({Outcome}): handed to the outbox")]
+    private partial void LogReplyFailed(DeliveryOutcome outcome, Exception exception);
 }

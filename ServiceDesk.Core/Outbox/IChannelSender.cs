@@ -17,6 +17,7 @@ public interface IChannelSender
 }
 
 /// <summary>Everything a channel needs to deliver one message to a requester.</summary>
+/// <remarks>A message outside any ticket (a chat bot's answer to a greeting) has <c>TicketId</c> 0 and an empty <c>TicketNumber</c>.</remarks>
 public sealed record OutboundMessage(
     Guid DeliveryKey,
     long MessageId,
@@ -28,7 +29,11 @@ public sealed record OutboundMessage(
     MessageKind Kind,
     string Language,
     string? ReplyHandle,
-    IReadOnlyList<string> ThreadExternalIds);
+    IReadOnlyList<string> ThreadExternalIds)
+{
+    /// <summary>The channel's own rendering, prepared when the message was first sent (see <see cref="OutboxMessage.Payload"/>).</summary>
+    public string? Payload { get; init; }
+}
 
 public enum DeliveryOutcome
 {

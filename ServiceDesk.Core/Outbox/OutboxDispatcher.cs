@@ -24,6 +24,7 @@ public sealed partial class OutboxDispatcher(
     IEnumerable<IChannelSender> senders,
     IOutboxScheduler scheduler,
     TicketNumber ticketNumber,
+    IOptions<DeskOptions> desk,
     IOptions<OutboxOptions> options,
     TimeProvider time,
     ILogger<OutboxDispatcher> logger)
@@ -121,15 +122,23 @@ public sealed partial class OutboxDispatcher(
             return DeliveryResult.Permanent($"The {message.Channel} channel is not configured.");
         }
 
-        if (message.Recipient is null || message.TicketId is null)
+        if (message.Recipient is null || (message.TicketId is null && row.Payload is null))
         {
             return DeliveryResult.Permanent("The message has no recipient.");
         }
 
-        var facts = await db.Tickets.AsNoTracking()
-            .Where(t => t.Id == message.TicketId)
-            .Select(t => new { t.Requester.Language, t.Requester.SmsOptedOut })
-            .SingleAsync(cancellationToken);
+        // A message outside any ticket (a chat bot's answer) is about the contact the recipient address belongs to.
+        var recipient = ContactIdentity.Normalize(message.Channel, message.Recipient);
+        var facts = message.TicketId is { } ticketId
+            ? await db.Tickets.AsNoTracking()
+                .Where(t => t.Id == ticketId)
+                .Select(t => new { t.Requester.Language, t.Requester.SmsOptedOut })
+                .SingleAsync(cancellationToken)
+            : await db.Contacts.AsNoTracking()
+                .Where(c => c.Identities.Any(i => i.Channel == message.Channel && i.Address == recipient))
+                .Select(c => new { c.Language, c.SmsOptedOut })
+                .FirstOrDefaultAsync(cancellationToken)
+                ?? new { Language = desk.Value.DefaultLanguage, SmsOptedOut = false };
         if (message.Channel == Channel.Sms && facts.SmsOptedOut)
         {
             return DeliveryResult.Permanent("The recipient has opted out of SMS.");
@@ -138,24 +147,29 @@ public sealed partial class OutboxDispatcher(
         var replyHandle = message.ConversationId is { } conversationId
             ? await db.Conversations.AsNoTracking().Where(c => c.Id == conversationId).Select(c => c.ReplyHandle).SingleOrDefaultAsync(cancellationToken)
             : null;
-        var thread = await db.Messages.AsNoTracking()
-            .Where(m => m.TicketId == message.TicketId && m.Channel == message.Channel && m.ExternalId != null && m.Id != message.Id)
-            .OrderBy(m => m.Id)
-            .Select(m => m.ExternalId!)
-            .ToListAsync(cancellationToken);
+        var thread = message.TicketId is null
+            ? []
+            : await db.Messages.AsNoTracking()
+                .Where(m => m.TicketId == message.TicketId && m.Channel == message.Channel && m.ExternalId != null && m.Id != message.Id)
+                .OrderBy(m => m.Id)
+                .Select(m => m.ExternalId!)
+                .ToListAsync(cancellationToken);
 
         var outbound = new OutboundMessage(
             row.DeliveryKey,
             message.Id,
-            message.TicketId.Value,
-            ticketNumber.Format(message.TicketId.Value),
+            message.TicketId ?? 0,
+            message.TicketId is { } id ? ticketNumber.Format(id) : string.Empty,
             message.Recipient,
             message.Subject,
             message.Body,
             message.Kind,
             facts.Language,
             replyHandle,
-            thread);
+            thread)
+        {
+            Payload = row.Payload,
+        };
         try
         {
             return await sender.SendAsync(outbound, cancellationToken);
@@ -176,64 +190,12 @@ public sealed partial class OutboxDispatcher(
     /// <summary>Writes the outcome; a null result means the attempt died mid-send.</summary>
     private async Task RecordAsync(long outboxId, DeliveryResult? result, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         DateTimeOffset? retryAt = null;
         await transaction.RunAsync(
             async ct =>
             {
-                retryAt = null;
                 var row = await db.Outbox.Include(o => o.Message).SingleAsync(o => o.Id == outboxId, ct);
-                var message = row.Message;
-                var ticket = message.TicketId is { } ticketId ? await db.Tickets.SingleAsync(t => t.Id == ticketId, ct) : null;
-                var outcome = result ?? DeliveryResult.Unconfirmed(Interrupted);
-                switch (outcome)
-                {
-                    // The channel's delivery report overtook the unanswered send (the key found the message): it went out.
-                    case { Outcome: DeliveryOutcome.Unconfirmed } when message.ExternalId is not null:
-                    case { Outcome: DeliveryOutcome.Sent }:
-                        row.State = OutboxState.Sent;
-                        row.SentAt = now;
-                        row.LastError = null;
-                        message.ExternalId = outcome.ExternalId ?? message.ExternalId;
-
-                        // A delivery report may have overtaken this answer (Twilio's callback): never step back.
-                        if (DeliveryTracking.Rank(message.DeliveryState) < DeliveryTracking.Rank(DeliveryState.Sent))
-                        {
-                            message.DeliveryState = DeliveryState.Sent;
-                        }
-
-                        break;
-                    case { Outcome: DeliveryOutcome.Unconfirmed }:
-                        row.State = OutboxState.Unconfirmed;
-                        row.LastError = outcome.Error;
-                        message.DeliveryState = DeliveryState.Unconfirmed;
-                        message.DeliveryError = outcome.Error;
-                        ticket?.Record(TicketEventKind.DeliveryUnconfirmed, "system", now, $"message {message.Id}: {outcome.Error}");
-                        LogUnconfirmed(outboxId, message.Channel, outcome.Error);
-                        break;
-                    case { Outcome: DeliveryOutcome.Transient } when row.Attempts < _options.MaxAttempts:
-                        var delay = outcome.RetryAfter ?? _options.RetryDelay(row.Attempts);
-                        row.State = OutboxState.Pending;
-                        row.NextAttemptAt = now + delay;
-                        row.LastError = outcome.Error;
-                        retryAt = row.NextAttemptAt;
-                        LogRetry(outboxId, message.Channel, row.Attempts, delay, outcome.Error);
-                        break;
-                    default:
-                        row.State = OutboxState.Failed;
-                        row.LastError = outcome.Error;
-                        message.DeliveryState = DeliveryState.Failed;
-                        message.DeliveryError = outcome.Error;
-                        ticket?.Record(TicketEventKind.DeliveryFailed, "system", now, $"{message.Channel}: {outcome.Error}");
-                        if (outcome.RecipientUnreachable && ticket is not null)
-                        {
-                            await MarkUnreachableAsync(ticket, message, outcome.Error, now, ct);
-                        }
-
-                        LogFailed(outboxId, message.Channel, outcome.Error);
-                        break;
-                }
-
+                retryAt = await ApplyAsync(row, result ?? DeliveryResult.Unconfirmed(Interrupted), time.GetUtcNow(), ct);
                 await db.SaveChangesAsync(ct);
                 return 0;
             },
@@ -245,7 +207,132 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
-    private async Task MarkUnreachableAsync(Ticket ticket, Message message, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes over messages a channel tried to send inline and could not (a chat bot's answers within the user's turn,
+    /// stored as sent): each gets an outbox row whose first attempt was that inline one, and the attempt's outcome is
+    /// recorded as for any delivery, in one transaction. A transient failure leaves the message queued for a delivery
+    /// job with backoff; a refusal marks it failed (and a dead address unreachable); a send that may have gone out
+    /// is unconfirmed, not sent again. Messages after the first were not tried: nothing of them went out.
+    /// </summary>
+    /// <param name="messages">The messages in the order they were to be sent, the failed one first.</param>
+    public async Task TakeOverFailedSendsAsync(IReadOnlyList<UnsentMessage> messages, DeliveryResult outcome, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var retries = new List<(OutboxMessage Row, DateTimeOffset At)>();
+        await transaction.RunAsync(
+            async ct =>
+            {
+                retries.Clear();
+                var now = time.GetUtcNow();
+                var ids = messages.Select(m => m.MessageId).ToList();
+                var stored = await db.Messages.Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, ct);
+                var rows = new List<(OutboxMessage Row, DeliveryResult Outcome)>();
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    if (!stored.TryGetValue(messages[i].MessageId, out var message))
+                    {
+                        continue;
+                    }
+
+                    // Until a job sends it, the message is waiting: it was stored as sent in the hope the inline send would work.
+                    message.DeliveryState = DeliveryState.Queued;
+                    message.DeliveryError = null;
+                    var row = new OutboxMessage
+                    {
+                        Message = message,
+                        DeliveryKey = Guid.NewGuid(),
+                        State = OutboxState.Sending,
+                        Attempts = 1,
+                        CreatedAt = now,
+                        NextAttemptAt = now,
+                        ClaimedAt = now,
+                        Payload = messages[i].Payload,
+                    };
+                    db.Outbox.Add(row);
+                    rows.Add((row, i == 0 || outcome.Outcome != DeliveryOutcome.Unconfirmed ? outcome : DeliveryResult.Transient(NotTried)));
+                }
+
+                // Ids first: the outcome's log lines and retries name the rows.
+                await db.SaveChangesAsync(ct);
+                foreach (var (row, result) in rows)
+                {
+                    if (await ApplyAsync(row, result, now, ct) is { } at)
+                    {
+                        retries.Add((row, at));
+                    }
+                }
+
+                await db.SaveChangesAsync(ct);
+                return 0;
+            },
+            cancellationToken);
+
+        foreach (var (row, at) in retries)
+        {
+            scheduler.Schedule(row.Id, at);
+        }
+    }
+
+    private const string NotTried = "Not sent yet: an earlier message of the same answer could not be sent.";
+
+    /// <summary>Records one attempt's outcome on a claimed row and its message; returns when to try again, if at all.</summary>
+    private async Task<DateTimeOffset?> ApplyAsync(OutboxMessage row, DeliveryResult outcome, DateTimeOffset now, CancellationToken ct)
+    {
+        var message = row.Message;
+        var ticket = message.TicketId is { } ticketId ? await db.Tickets.SingleAsync(t => t.Id == ticketId, ct) : null;
+        switch (outcome)
+        {
+            // The channel's delivery report overtook the unanswered send (the key found the message): it went out.
+            case { Outcome: DeliveryOutcome.Unconfirmed } when message.ExternalId is not null:
+            case { Outcome: DeliveryOutcome.Sent }:
+                row.State = OutboxState.Sent;
+                row.SentAt = now;
+                row.LastError = null;
+                message.ExternalId = outcome.ExternalId ?? message.ExternalId;
+
+                // A delivery report may have overtaken this answer (Twilio's callback): never step back.
+                if (DeliveryTracking.Rank(message.DeliveryState) < DeliveryTracking.Rank(DeliveryState.Sent))
+                {
+                    message.DeliveryState = DeliveryState.Sent;
+                }
+
+                return null;
+            case { Outcome: DeliveryOutcome.Unconfirmed }:
+                row.State = OutboxState.Unconfirmed;
+                row.LastError = outcome.Error;
+                message.DeliveryState = DeliveryState.Unconfirmed;
+                message.DeliveryError = outcome.Error;
+                ticket?.Record(TicketEventKind.DeliveryUnconfirmed, "system", now, $"message {message.Id}: {outcome.Error}");
+                LogUnconfirmed(row.Id, message.Channel, outcome.Error);
+                return null;
+            case { Outcome: DeliveryOutcome.Transient } when row.Attempts < _options.MaxAttempts:
+                var delay = outcome.RetryAfter ?? _options.RetryDelay(row.Attempts);
+                row.State = OutboxState.Pending;
+                row.NextAttemptAt = now + delay;
+                row.LastError = outcome.Error;
+                LogRetry(row.Id, message.Channel, row.Attempts, delay, outcome.Error);
+                return row.NextAttemptAt;
+            default:
+                row.State = OutboxState.Failed;
+                row.LastError = outcome.Error;
+                message.DeliveryState = DeliveryState.Failed;
+                message.DeliveryError = outcome.Error;
+                ticket?.Record(TicketEventKind.DeliveryFailed, "system", now, $"{message.Channel}: {outcome.Error}");
+                if (outcome.RecipientUnreachable)
+                {
+                    await MarkUnreachableAsync(ticket, message, outcome.Error, now, ct);
+                }
+
+                LogFailed(row.Id, message.Channel, outcome.Error);
+                return null;
+        }
+    }
+
+    private async Task MarkUnreachableAsync(Ticket? ticket, Message message, string? reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var address = ContactIdentity.Normalize(message.Channel, message.Recipient!);
         var identity = await db.ContactIdentities.SingleOrDefaultAsync(i => i.Channel == message.Channel && i.Address == address, cancellationToken);
@@ -256,7 +343,7 @@ public sealed partial class OutboxDispatcher(
 
         identity.Unreachable = true;
         identity.UnreachableReason = reason;
-        ticket.Record(TicketEventKind.ContactUnreachable, "system", now, $"{message.Channel} {message.Recipient}");
+        ticket?.Record(TicketEventKind.ContactUnreachable, "system", now, $"{message.Channel} {message.Recipient}");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox row {OutboxId} released: delivery stopped by shutdown before the channel was called")]
@@ -274,3 +361,6 @@ public sealed partial class OutboxDispatcher(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} on {Channel} failed for good: {Error}")]
     private partial void LogFailed(long outboxId, Channel channel, string? error);
 }
+
+/// <summary>A message a channel could not send inline, and the channel's rendering of it (see <see cref="OutboxMessage.Payload"/>).</summary>
+public sealed record UnsentMessage(long MessageId, string? Payload);

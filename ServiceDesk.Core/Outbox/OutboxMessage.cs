@@ -46,4 +46,11 @@ public sealed class OutboxMessage
     public DateTimeOffset? SentAt { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// The channel's own rendering of the message, made when it was first sent inline and failed (a bot's answer
+    /// as the card the user should have seen, addressed to the conversation it answers); sent as is instead of
+    /// being rendered again from the body. Null for messages the outbox renders itself.
+    /// </summary>
+    public string? Payload { get; set; }
 }

@@ -31,7 +31,7 @@ internal sealed class SmsHost : IAsyncDisposable
     /// <param name="connectionString">Another host's database, to run a second instance beside it; a fresh one when null.</param>
     /// <param name="settings">More settings for the host, applied before it starts.</param>
     /// <param name="mediaFromStub">Lets MMS media be fetched from the stub (and only from it) in place of Twilio's hosts.</param>
-    public static async Task<SmsHost> StartAsync(DatabaseProvider provider, string? publicBase = PublicBase, string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, bool mediaFromStub = false)
+    public static async Task<SmsHost> StartAsync(DatabaseProvider provider, string? publicBase = PublicBase, string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null, bool mediaFromStub = false, TimeProvider? time = null)
     {
         var twilio = await TwilioStub.StartAsync();
         var factory = (await DeskFactory.CreateAsync(provider, connectionString, withChannels: false))
@@ -48,6 +48,11 @@ internal sealed class SmsHost : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             factory.With(key, value);
+        }
+
+        if (time is not null)
+        {
+            factory.WithTime(time);
         }
 
         return new SmsHost(factory, twilio);

@@ -18,6 +18,9 @@ public class SmsMediaTests
     private const string Phone = "+34600111333";
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
+    /// <summary>The default <c>Channels:Sms:MediaRetryDelay</c>: a test clock ends the pause, nothing waits for it.</summary>
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(5);
+
     public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
 
     [Theory]
@@ -95,13 +98,17 @@ public class SmsMediaTests
     [MemberData(nameof(Providers))]
     public async Task Media_that_fails_twice_is_fetched_at_the_third_attempt(DatabaseProvider provider)
     {
-        await using var host = await SmsHost.StartAsync(provider, settings: QuickRetries, mediaFromStub: true);
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow) { ManualTimers = true };
+        await using var host = await SmsHost.StartAsync(provider, mediaFromStub: true, time: time);
         var photo = RandomBytes(3000);
         var media = ApiMediaPath();
         var url = host.Twilio.ServeMediaAfterFailures(media, failures: 2, photo, "image/jpeg");
 
         await host.TwimlAsync(await host.PostSignedAsync(Path, Mms(SmsHost.NewSid(), "The screen shows this error", url, "image/jpeg")));
 
+        // The pause after each failure is the configured one, then twice that, on the desk's clock.
+        await EndPauseAsync(host, time, media, attemptsSoFar: 1, FirstPause);
+        await EndPauseAsync(host, time, media, attemptsSoFar: 2, FirstPause * 2);
         var attachment = await StoredAttachmentAsync(host, a => a.Url is { } u && u.StartsWith("/api/attachments/", StringComparison.Ordinal));
         Assert.Equal(photo.LongLength, attachment.Size);
         Assert.Equal(3, host.Twilio.MediaRequests.Count(r => r.Path == media));
@@ -112,12 +119,15 @@ public class SmsMediaTests
     [MemberData(nameof(Providers))]
     public async Task Media_that_keeps_failing_is_tried_three_times_and_becomes_a_note(DatabaseProvider provider)
     {
-        await using var host = await SmsHost.StartAsync(provider, settings: QuickRetries, mediaFromStub: true);
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow) { ManualTimers = true };
+        await using var host = await SmsHost.StartAsync(provider, mediaFromStub: true, time: time);
         var media = ApiMediaPath();
         var url = host.Twilio.ServeMediaAfterFailures(media, failures: int.MaxValue, RandomBytes(100), "image/jpeg");
 
         await host.TwimlAsync(await host.PostSignedAsync(Path, Mms(SmsHost.NewSid(), "The screen shows this error", url, "image/jpeg")));
 
+        await EndPauseAsync(host, time, media, attemptsSoFar: 1, FirstPause);
+        await EndPauseAsync(host, time, media, attemptsSoFar: 2, FirstPause * 2);
         var attachment = await StoredAttachmentAsync(host, a => a.Url is null);
         Assert.Equal(3, host.Twilio.MediaRequests.Count(r => r.Path == media));
         Assert.Equal(0, await host.QueryAsync(db => db.Attachments.CountAsync()));
@@ -126,8 +136,19 @@ public class SmsMediaTests
         Assert.Contains(attachment.FileName, note);
     }
 
-    /// <summary>The pause between attempts is configuration: milliseconds here, seconds in production.</summary>
-    private static Dictionary<string, string?> QuickRetries => new() { ["Channels:Sms:MediaRetryDelay"] = "00:00:00.050" };
+    /// <summary>
+    /// Waits until the job pauses after its failed fetches, checks the pause's length and that no further fetch came
+    /// before it ended, then moves the clock past it.
+    /// </summary>
+    private static async Task EndPauseAsync(SmsHost host, ManualTimeProvider time, string media, int attemptsSoFar, TimeSpan pause)
+    {
+        await Poll.UntilAsync(
+            () => Task.FromResult(time.PendingTimers.Contains(pause)),
+            Deadline,
+            () => $"The media job did not pause for {pause} after attempt {attemptsSoFar} (timers: {string.Join(", ", time.PendingTimers)}).");
+        Assert.Equal(attemptsSoFar, host.Twilio.MediaRequests.Count(r => r.Path == media));
+        time.Advance(pause);
+    }
 
     private static List<KeyValuePair<string, string>> Mms(string sid, string body, string mediaUrl, string contentType)
     {

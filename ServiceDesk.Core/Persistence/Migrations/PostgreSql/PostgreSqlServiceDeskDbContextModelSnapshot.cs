@@ -569,6 +569,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Payload")
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset?>("SentAt")
                         .HasColumnType("timestamp with time zone");
 

@@ -569,6 +569,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                     b.Property<DateTimeOffset>("NextAttemptAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<string>("Payload")
+                        .HasColumnType("nvarchar(max)");
+
                     b.Property<DateTimeOffset?>("SentAt")
                         .HasColumnType("datetimeoffset");
 

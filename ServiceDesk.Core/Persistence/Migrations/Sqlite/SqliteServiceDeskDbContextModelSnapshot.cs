@@ -542,6 +542,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.Property<long>("NextAttemptAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Payload")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("SentAt")
                         .HasColumnType("INTEGER");
 
