@@ -802,3 +802,24 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124143352_TeamsDurable'
+)
+BEGIN
+    ALTER TABLE [Outbox] ADD [Payload] nvarchar(max) NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124143352_TeamsDurable'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124143352_TeamsDurable', N'10.0.14');
+END;
+
+COMMIT;
+GO
+
