@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using ServiceDesk.Testing;
 
@@ -161,6 +162,45 @@ public sealed partial class DeskProcess : IAsyncDisposable
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             // Already gone.
+        }
+    }
+
+    /// <summary>
+    /// Stops the process in its tracks (SIGSTOP) until the returned handle is disposed (SIGCONT). It keeps its
+    /// connections and leases but takes no job: with several instances Hangfire gives a job to whichever asks first,
+    /// and a frozen instance does not ask, so a test can make sure the other one runs it.
+    /// </summary>
+    public IDisposable Freeze()
+    {
+        Signal(SignalStop);
+        return new Thaw(this);
+    }
+
+    private const int SignalContinue = 18;
+    private const int SignalStop = 19;
+
+    private void Signal(int signal)
+    {
+        if (SendSignal(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"Could not send signal {signal} to {Name} (pid {_process.Id}): errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    // Process has no way to send any signal but SIGKILL.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    private sealed class Thaw(DeskProcess desk) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0 && !desk.Killed)
+            {
+                desk.Signal(SignalContinue);
+            }
         }
     }
 
