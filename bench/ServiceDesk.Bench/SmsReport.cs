@@ -47,15 +47,15 @@ internal static class SmsReport
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Signed Twilio inbound-SMS webhooks over HTTP on loopback (Kestrel), {concurrency} concurrent clients in the same process; each validated, handled by the chat bot (intake, one transaction) and answered with TwiML. Half new numbers, half returning ones. Goal: {GoalPerSecond:F0} webhooks/s with p99 under {GoalP99Ms:F0} ms.")
             .AppendLine()
-            .AppendLine("| provider | webhooks | webhooks/s | p50 ms | p90 ms | p99 ms | max ms | failures | alloc/webhook | CPU/webhook | gen0 | gen2 | peak WS MB |")
-            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            .AppendLine("| provider | webhooks | webhooks/s | p50 ms | p90 ms | p99 ms | max ms | failures | alloc/webhook | CPU/webhook | gen0 | gen2 | peak WS MB | warm-up webhooks | JIT ms |")
+            .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
-            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Webhooks} | {run.WebhooksPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.Failures} | {run.AllocatedBytesPerWebhook / 1024.0:F1} KB | {run.CpuMicrosecondsPerWebhook} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} |");
+            markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Webhooks} | {run.WebhooksPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.Failures} | {run.AllocatedBytesPerWebhook / 1024.0:F1} KB | {run.CpuMicrosecondsPerWebhook} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} | {run.WarmUpWebhooks} | {run.JitMilliseconds} |");
         }
 
         markdown.AppendLine()
-            .AppendLine("Allocation and CPU per webhook include the load-generating client, which runs in the same process.")
+            .AppendLine("Allocation and CPU per webhook include the load-generating client, which runs in the same process. Measured in the steady state, after warm-up rounds until the JIT had compiled the hot path; `JIT ms` is compilation still inside the measured run.")
             .AppendLine()
             .AppendLine("Where the CPU goes (same host, in-process, no HTTP): the SMS handling (keywords, contact lookup, chat bot, TwiML) and the chat bot alone (intake transaction plus the bot's own queries); signature validation per request.")
             .AppendLine()
