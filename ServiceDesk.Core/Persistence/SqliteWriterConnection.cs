@@ -44,16 +44,25 @@ public sealed partial class SqliteWriterConnection : IDisposable
     internal async Task<IDisposable?> LendAsync(ServiceDeskDbContext db, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (db.Database.CurrentTransaction is not null || db.Database.GetDbConnection().State != ConnectionState.Closed)
+        if (db.Database.CurrentTransaction is not null)
         {
             return null;
         }
 
         await EnsureReadyAsync(cancellationToken);
+        try
+        {
+            // The context gives up its own connection for the writer's, which it does not own: its disposal and the context
+            // pool leave the writer open. (Asking the context for its connection's state first would create one, with EF's
+            // per-connection setup, in every transaction: the usual scope has not read anything before.)
+            db.Database.SetDbConnection(Connection, contextOwnsConnection: false);
+        }
+        catch (InvalidOperationException)
+        {
+            // EF holds the context's own connection open (the caller opened it): the transaction stays on it.
+            return null;
+        }
 
-        // The context gives up its own (closed) connection for the writer's, which it does not own: its disposal and the
-        // context pool leave the writer open.
-        db.Database.SetDbConnection(Connection, contextOwnsConnection: false);
         return new Lease(db, _connectionString);
     }
 

@@ -144,6 +144,38 @@ public class SqliteWriterConnectionTests
     }
 
     [Fact]
+    public async Task A_scope_that_holds_its_own_connection_open_writes_on_it()
+    {
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        var writer = desk.Services.GetRequiredService<SqliteWriterConnection>();
+
+        var onWriter = await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            await db.Database.OpenConnectionAsync();
+            var own = db.Database.GetDbConnection();
+            try
+            {
+                return await sp.GetRequiredService<WriteTransaction>().RunAsync(
+                    async ct =>
+                    {
+                        db.Contacts.Add(NewContact("+34600000001"));
+                        await db.SaveChangesAsync(ct);
+                        return ReferenceEquals(writer.Connection, db.Database.GetDbConnection()) || !ReferenceEquals(own, db.Database.GetDbConnection());
+                    },
+                    CancellationToken.None);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        });
+
+        Assert.False(onWriter);
+        await desk.InScopeAsync(async sp => Assert.Equal(1, await sp.GetRequiredService<ServiceDeskDbContext>().Contacts.CountAsync()));
+    }
+
+    [Fact]
     public async Task A_statement_that_runs_again_while_its_reader_is_open_gets_a_command_of_its_own()
     {
         await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
