@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Contacts;
@@ -41,7 +42,9 @@ public static class ServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 var sqlite = string.IsNullOrWhiteSpace(connectionString) ? $"Data Source={defaultSqliteFile}" : connectionString;
-                services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance).QuietSqliteTableRebuilds());
+                services.AddDbContextPool<ServiceDeskDbContext, SqliteServiceDeskDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance, SqliteStatementCache.Instance).QuietSqliteTableRebuilds());
+                services.AddSingleton(sp => new SqliteWriterConnection(
+                    sp.GetRequiredService<DbContextOptions<SqliteServiceDeskDbContext>>(), sp.GetRequiredService<ILogger<SqliteWriterConnection>>()));
                 services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, sqlite));
                 break;
             case DatabaseProvider.PostgreSql:

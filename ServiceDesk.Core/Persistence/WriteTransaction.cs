@@ -9,9 +9,10 @@ namespace ServiceDesk.Core.Persistence;
 /// </summary>
 /// <remarks>
 /// SQLite has a single writer. Rather than let concurrent transactions spin on SQLITE_BUSY,
-/// writers queue on an in-process gate, which keeps latency flat under load.
+/// writers queue on an in-process gate, which keeps latency flat under load, and the holder of the gate runs its
+/// transaction on the one writer connection (<see cref="SqliteWriterConnection"/>), whose statements stay prepared.
 /// </remarks>
-public sealed class WriteTransaction(ServiceDeskDbContext db, SqliteWriteGate gate)
+public sealed class WriteTransaction(ServiceDeskDbContext db, SqliteWriteGate gate, SqliteWriterConnection? writer = null)
 {
     private const int MaxAttempts = 5;
 
@@ -23,6 +24,7 @@ public sealed class WriteTransaction(ServiceDeskDbContext db, SqliteWriteGate ga
         for (var attempt = 1; ; attempt++)
         {
             using var turn = db.Provider == DatabaseProvider.Sqlite ? await Gate.EnterAsync(cancellationToken) : null;
+            using var writerConnection = turn is not null && writer is not null ? await writer.LendAsync(db, cancellationToken) : null;
 
             // The whole unit is retried on failure, so per-SaveChanges savepoints would only add round trips.
             db.Database.AutoSavepointsEnabled = false;
