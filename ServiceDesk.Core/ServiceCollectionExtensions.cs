@@ -67,6 +67,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<IntakeService>();
         services.AddScoped<TicketService>();
         services.AddScoped<TicketMaintenance>();
+        services.AddSlaWatch();
         services.AddScoped<OutboxDispatcher>();
         services.AddScoped<OutboxRecovery>();
         services.AddSingleton<KnowledgeIndexCache>();

@@ -24,6 +24,8 @@ public static class AgentConsoleSetup
         services.AddAntiforgery(o => o.HeaderName = "RequestVerificationToken");
         services.AddSignalR();
         services.AddSingleton<IDeskEvents, ConsoleEvents>();
+        services.AddSingleton<ServiceDesk.Core.Sla.ISlaAlerts, ConsoleSlaAlerts>();
+        services.AddScoped<ServiceDesk.Core.Sla.IAgentDirectory, AgentDirectory>();
         services.AddSingleton<TypingThrottle>();
         services.AddSingleton<ConsoleConnections>();
         services.AddSingleton<ConsoleClock>();

@@ -70,7 +70,7 @@ public static class HangfireSetup
         var jobs = services.GetRequiredService<IRecurringJobManager>();
         var sweep = services.GetRequiredService<IOptions<OutboxOptions>>().Value.SweepInterval;
         jobs.AddOrUpdate<MaintenanceJobs>("outbox-sweep", j => j.RequeueOutboxAsync(CancellationToken.None), CronEvery(sweep));
-        jobs.AddOrUpdate<MaintenanceJobs>("sla-breaches", j => j.FlagSlaBreachesAsync(CancellationToken.None), Cron.Minutely());
+        jobs.AddOrUpdate<SlaWatchJob>("sla-breaches", j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         jobs.AddOrUpdate<MaintenanceJobs>("auto-close", j => j.AutoCloseResolvedAsync(CancellationToken.None), Cron.Hourly());
     }
 

@@ -35,8 +35,5 @@ public sealed class MaintenanceJobs(OutboxRecovery outbox, TicketMaintenance tic
     public Task RequeueOutboxAsync(CancellationToken cancellationToken) => outbox.RequeueAsync(cancellationToken);
 
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
-    public Task FlagSlaBreachesAsync(CancellationToken cancellationToken) => tickets.FlagBreachesAsync(cancellationToken);
-
-    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public Task AutoCloseResolvedAsync(CancellationToken cancellationToken) => tickets.AutoCloseResolvedAsync(cancellationToken);
 }

@@ -15,6 +15,9 @@ public sealed class AssignmentGroup
     public required string Name { get; set; }
 
     public SupportTier Tier { get; set; }
+
+    /// <summary>The team's shared mailbox, told of SLA warnings and breaches on its tickets; null: none.</summary>
+    public string? Email { get; set; }
 }
 
 /// <summary>A third party that provides part of a service, under an underpinning contract.</summary>

@@ -51,6 +51,12 @@ public enum MessageKind
 
     /// <summary>A delivery failure report about a message the desk sent: recorded, never answered.</summary>
     Bounce,
+
+    /// <summary>
+    /// A notice from the desk to its own agents (an SLA warning): never on a ticket's thread, never to a requester,
+    /// so it is stored outside any ticket and carries no ticket tag.
+    /// </summary>
+    InternalNotice,
 }
 
 /// <summary>Metadata of a file that came with a message; the content lives in the channel's store.</summary>

@@ -122,7 +122,8 @@ public sealed partial class OutboxDispatcher(
             return DeliveryResult.Permanent($"The {message.Channel} channel is not configured.");
         }
 
-        if (message.Recipient is null || (message.TicketId is null && row.Payload is null))
+        // Outside a ticket only a channel's own rendering (a bot's answer) or a notice to agents is complete.
+        if (message.Recipient is null || (message.TicketId is null && row.Payload is null && message.Kind != MessageKind.InternalNotice))
         {
             return DeliveryResult.Permanent("The message has no recipient.");
         }

@@ -109,6 +109,8 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         ticket.HasIndex(t => new { t.Status, t.UpdatedAt });
         ticket.HasIndex(t => t.RequesterId);
         ticket.HasIndex(t => t.ResolutionDueAt);
+        ticket.HasIndex(t => new { t.Status, t.FirstResponseWarningAt });
+        ticket.HasIndex(t => new { t.Status, t.ResolutionWarningAt });
         ticket.HasOne<Ticket>().WithMany().HasForeignKey(t => t.MergedIntoTicketId).OnDelete(DeleteBehavior.Restrict);
         ticket.HasOne<Problem>().WithMany().HasForeignKey(t => t.ProblemId).OnDelete(DeleteBehavior.Restrict);
 
@@ -161,6 +163,7 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
         modelBuilder.Entity<Service>().HasOne(s => s.AssignmentGroup).WithMany().HasForeignKey(s => s.AssignmentGroupId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<Service>().HasOne(s => s.Supplier).WithMany().HasForeignKey(s => s.SupplierId).OnDelete(DeleteBehavior.Restrict);
         modelBuilder.Entity<AssignmentGroup>().HasIndex(g => g.Name).IsUnique();
+        modelBuilder.Entity<AssignmentGroup>().Property(g => g.Email).HasMaxLength(320);
 
         var checkpoint = modelBuilder.Entity<SourceCheckpoint>();
         checkpoint.HasKey(c => c.Source);

@@ -30,6 +30,14 @@ public sealed class SlaClock
     public DateTimeOffset ResolutionDue(Priority priority, DateTimeOffset from) =>
         Advance(priority, from, TargetFor(priority).Resolution);
 
+    /// <summary>When agents are warned that the first-response target is at risk (<see cref="SlaOptions.WarningThreshold"/> of it used).</summary>
+    public DateTimeOffset FirstResponseWarning(Priority priority, DateTimeOffset from) =>
+        Advance(priority, from, TargetFor(priority).FirstResponse * _options.WarningThreshold);
+
+    /// <summary>When agents are warned that the resolution target is at risk, before any time spent Pending is added back.</summary>
+    public DateTimeOffset ResolutionWarning(Priority priority, DateTimeOffset from) =>
+        Advance(priority, from, TargetFor(priority).Resolution * _options.WarningThreshold);
+
     /// <summary>Moves a due date forward by a duration, on the same kind of clock as the priority's target.</summary>
     public DateTimeOffset Advance(Priority priority, DateTimeOffset from, TimeSpan duration) =>
         TargetFor(priority).BusinessHoursOnly ? _calendar.Add(from, duration) : from + duration;

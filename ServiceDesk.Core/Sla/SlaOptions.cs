@@ -19,6 +19,21 @@ public sealed class SlaOptions : IValidatableObject
 
     public BusinessHoursOptions BusinessHours { get; set; } = new();
 
+    /// <summary>
+    /// The share of a first-response or resolution target after which agents are warned that it is at risk
+    /// (<c>Sla:WarningThreshold</c>, 0.75 = three quarters of the time used, on the target's own clock).
+    /// </summary>
+    public double WarningThreshold { get; set; } = 0.75;
+
+    /// <summary>A ticket of a first-line group whose resolution target is breached moves to second line (<c>Sla:EscalateOnBreach</c>).</summary>
+    public bool EscalateOnBreach { get; set; }
+
+    /// <summary>
+    /// The group (by name) that takes breached tickets whose service has no second-line group (<c>Sla:EscalationGroup</c>);
+    /// empty: such tickets stay where they are.
+    /// </summary>
+    public string? EscalationGroup { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var priority in Enum.GetValues<Priority>())
@@ -33,6 +48,16 @@ public sealed class SlaOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Sla:Targets:{priority} needs positive FirstResponse and Resolution times.");
             }
+        }
+
+        if (!(WarningThreshold > 0 && WarningThreshold < 1))
+        {
+            yield return new ValidationResult($"Sla:WarningThreshold must be between 0 and 1 (exclusive), e.g. 0.75; it is {WarningThreshold}.");
+        }
+
+        if (EscalationGroup is { Length: > 200 })
+        {
+            yield return new ValidationResult("Sla:EscalationGroup names a group of at most 200 characters.");
         }
 
         if (BusinessHours.Start >= BusinessHours.End)

@@ -74,6 +74,16 @@ public sealed class Ticket
 
     public bool ResolutionBreached { get; private set; }
 
+    /// <summary>
+    /// When agents are to be warned that the first-response target is at risk (<see cref="SlaOptions.WarningThreshold"/> of
+    /// it used); null once they were, or once the desk has answered. Stored, not computed, so the minutely job finds due
+    /// warnings with an index instead of doing business-hours arithmetic over every open ticket.
+    /// </summary>
+    public DateTimeOffset? FirstResponseWarningAt { get; private set; }
+
+    /// <summary>As <see cref="FirstResponseWarningAt"/> for the resolution target; moved on by the time spent Pending, like the target.</summary>
+    public DateTimeOffset? ResolutionWarningAt { get; private set; }
+
     /// <summary>Resolved at the first contact (by the bot's self-service or the first agent answer).</summary>
     public bool ResolvedAtFirstContact { get; private set; }
 
@@ -123,6 +133,8 @@ public sealed class Ticket
         };
         ticket.FirstResponseDueAt = sla.FirstResponseDue(ticket.Priority, now);
         ticket.ResolutionDueAt = sla.ResolutionDue(ticket.Priority, now);
+        ticket.FirstResponseWarningAt = sla.FirstResponseWarning(ticket.Priority, now);
+        ticket.ResolutionWarningAt = sla.ResolutionWarning(ticket.Priority, now);
         ticket.ApplyService(service, sla, now);
         ticket.Record(TicketEventKind.Created, actor, now, $"{type} {ticket.Priority} via {origin}");
         return ticket;
@@ -266,6 +278,7 @@ public sealed class Ticket
         if (FirstRespondedAt is null)
         {
             FirstRespondedAt = now;
+            FirstResponseWarningAt = null;
             Record(TicketEventKind.FirstResponse, actor, now, now <= FirstResponseDueAt ? "within target" : "late");
         }
     }
@@ -292,6 +305,50 @@ public sealed class Ticket
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Records a warning for each target whose warning instant has passed while the ticket is worked (New or Open: none
+    /// while Pending, the resolution clock is stopped and the desk waits for the requester), once per target: the instant
+    /// is cleared. A target already breached gets no warning. Returns the events recorded.
+    /// </summary>
+    public IReadOnlyList<TicketEventKind> CheckWarnings(DateTimeOffset now)
+    {
+        var found = new List<TicketEventKind>();
+        if (Status is not (TicketStatus.New or TicketStatus.Open))
+        {
+            return found;
+        }
+
+        if (FirstResponseWarningAt is { } firstResponse && firstResponse <= now)
+        {
+            FirstResponseWarningAt = null;
+            if (FirstRespondedAt is null && !FirstResponseBreached && now <= FirstResponseDueAt)
+            {
+                found.Add(TicketEventKind.FirstResponseAtRisk);
+                Record(TicketEventKind.FirstResponseAtRisk, "system", now, "due " + FirstResponseDueAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        if (ResolutionWarningAt is { } resolution && resolution <= now)
+        {
+            ResolutionWarningAt = null;
+            if (!ResolutionBreached && now <= ResolutionDueAt)
+            {
+                found.Add(TicketEventKind.ResolutionAtRisk);
+                Record(TicketEventKind.ResolutionAtRisk, "system", now, "due " + ResolutionDueAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The resolution target was breached in a first-line group: the ticket moves up to <paramref name="group"/>.</summary>
+    public void EscalateOnBreach(AssignmentGroup group, DateTimeOffset now)
+    {
+        var from = AssignmentGroup?.Name ?? "-";
+        AssignGroup(group, "system", now);
+        Record(TicketEventKind.EscalatedOnBreach, "system", now, $"{from} → {group.Name}");
     }
 
     /// <summary>
@@ -378,6 +435,10 @@ public sealed class Ticket
             var waited = sla.Elapsed(Priority, paused, now);
             SlaPausedFor += waited;
             ResolutionDueAt = sla.Advance(Priority, ResolutionDueAt, waited);
+            if (ResolutionWarningAt is { } warning)
+            {
+                ResolutionWarningAt = sla.Advance(Priority, warning, waited);
+            }
         }
 
         SlaPausedAt = to == TicketStatus.Pending ? now : null;
@@ -415,6 +476,27 @@ public sealed class Ticket
         FirstResponseBreached = FirstRespondedAt is { } responded ? responded > FirstResponseDueAt : FirstResponseBreached && now > FirstResponseDueAt;
         ResolutionDueAt = sla.Advance(priority, sla.ResolutionDue(priority, CreatedAt), SlaPausedFor);
         ResolutionBreached = ResolutionBreached && now > ResolutionDueAt;
+        RearmWarnings(sla, now);
+    }
+
+    /// <summary>
+    /// After a priority change the warnings follow the new targets. One not yet given simply moves (to the past, for a
+    /// tighter target: the next run warns). One already given is armed again only when its new instant is still ahead,
+    /// i.e. the ticket got more time and agents hear again as the new deadline nears; if that instant has already
+    /// passed the earlier warning stands, and the breach will be the next thing they hear. A target already met or
+    /// breached is not warned about.
+    /// </summary>
+    private void RearmWarnings(SlaClock sla, DateTimeOffset now)
+    {
+        var firstResponse = sla.FirstResponseWarning(Priority, CreatedAt);
+        FirstResponseWarningAt = FirstRespondedAt is not null || FirstResponseBreached ? null
+            : FirstResponseWarningAt is not null || firstResponse > now ? firstResponse
+            : null;
+
+        var resolution = sla.Advance(Priority, sla.ResolutionWarning(Priority, CreatedAt), SlaPausedFor);
+        ResolutionWarningAt = ResolutionBreached ? null
+            : ResolutionWarningAt is not null || resolution > now ? resolution
+            : null;
     }
 
     private void ApplyService(Service? service, SlaClock sla, DateTimeOffset now)

@@ -70,6 +70,18 @@ public enum TicketEventKind
 
     /// <summary>The requester wrote in person: automatic notices go out again.</summary>
     AutomaticNoticesResumed,
+
+    /// <summary>Most of the first-response target is used up (<c>Sla:WarningThreshold</c>); detail: when it is due.</summary>
+    FirstResponseAtRisk,
+
+    /// <summary>Most of the resolution target is used up; detail: when it is due.</summary>
+    ResolutionAtRisk,
+
+    /// <summary>The resolution target was breached in a first-line group: the ticket moved to second line (detail: from → to).</summary>
+    EscalatedOnBreach,
+
+    /// <summary>Agents were told of an SLA warning or breach by e-mail (detail: the addresses).</summary>
+    SlaAlertMailed,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>

@@ -6,7 +6,7 @@ using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Core.Tickets;
 
-/// <summary>Periodic work on tickets: flag SLA breaches, close resolved tickets nobody answered.</summary>
+/// <summary>Periodic work on tickets: close resolved tickets nobody answered (SLA warnings and breaches: <see cref="Sla.SlaWatch"/>).</summary>
 public sealed class TicketMaintenance(
     ServiceDeskDbContext db,
     WriteTransaction transaction,
@@ -16,27 +16,6 @@ public sealed class TicketMaintenance(
     TimeProvider time)
 {
     private const int BatchSize = 200;
-
-    /// <returns>How many tickets were newly flagged.</returns>
-    public async Task<int> FlagBreachesAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        return await transaction.RunAsync(
-            async ct =>
-            {
-                var due = await db.Tickets
-                    .Where(t => t.Status != TicketStatus.Resolved && t.Status != TicketStatus.Closed)
-                    .Where(t => (!t.FirstResponseBreached && t.FirstRespondedAt == null && t.FirstResponseDueAt < now)
-                        || (!t.ResolutionBreached && t.Status != TicketStatus.Pending && t.ResolutionDueAt < now))
-                    .OrderBy(t => t.Id)
-                    .Take(BatchSize)
-                    .ToListAsync(ct);
-                var flagged = due.Count(t => t.CheckBreaches(now).Count > 0);
-                await db.SaveChangesAsync(ct);
-                return flagged;
-            },
-            cancellationToken);
-    }
 
     /// <returns>How many tickets were closed.</returns>
     public async Task<int> AutoCloseResolvedAsync(CancellationToken cancellationToken)

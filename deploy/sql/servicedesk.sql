@@ -823,3 +823,56 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124171309_SlaEscalation'
+)
+BEGIN
+    ALTER TABLE [Tickets] ADD [FirstResponseWarningAt] datetimeoffset NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124171309_SlaEscalation'
+)
+BEGIN
+    ALTER TABLE [Tickets] ADD [ResolutionWarningAt] datetimeoffset NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124171309_SlaEscalation'
+)
+BEGIN
+    ALTER TABLE [AssignmentGroups] ADD [Email] nvarchar(320) NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124171309_SlaEscalation'
+)
+BEGIN
+    CREATE INDEX [IX_Tickets_Status_FirstResponseWarningAt] ON [Tickets] ([Status], [FirstResponseWarningAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124171309_SlaEscalation'
+)
+BEGIN
+    CREATE INDEX [IX_Tickets_Status_ResolutionWarningAt] ON [Tickets] ([Status], [ResolutionWarningAt]);
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124171309_SlaEscalation'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124171309_SlaEscalation', N'10.0.14');
+END;
+
+COMMIT;
+GO
+

@@ -99,6 +99,15 @@
   connection.on("ticket", id => {
     if (live?.dataset.live === "ticket" && Number(live.dataset.id) === id) announce(texts.textTicketChanged);
   });
+  // SLA warnings and breaches (the assignee's pages, or everyone's for an unassigned ticket), worded from the page's texts.
+  connection.on("sla", alert => {
+    const kind = String(alert?.kind ?? "");
+    const text = texts["textSla" + kind];
+    if (!text) return;
+    announce(format(text, String(alert.number ?? "")).replace("{1}", new Date(alert.dueAt).toLocaleString()));
+    document.title = "• " + document.title.replace(/^• /, "");
+    if (live?.dataset.live === "ticket" && Number(live.dataset.id) === alert.ticketId) scheduleRefresh();
+  });
   connection.onreconnected(() => watch().then(scheduleRefresh));
 
   // The page was rendered before this connection joined its group: a change in between (the user answering

@@ -21,6 +21,11 @@ public sealed partial class EmailComposer(MailboxAddress from, string deskName, 
     {
         var thread = EmailThread.FromJson(outbound.ReplyHandle);
         var now = time.GetUtcNow();
+        if (outbound.Kind == MessageKind.InternalNotice)
+        {
+            return Internal(outbound, now);
+        }
+
         var message = new MimeMessage
         {
             MessageId = ids.Create(outbound.TicketId, outbound.MessageId, outbound.DeliveryKey),
@@ -63,6 +68,27 @@ public sealed partial class EmailComposer(MailboxAddress from, string deskName, 
             HtmlBody = Html(outbound.Body, footer, outbound.Language),
         };
         message.Body = body.ToMessageBody();
+        return message;
+    }
+
+    /// <summary>
+    /// A notice to the desk's own agents: its own thread, no ticket tag (a reply must not land on the requester's
+    /// ticket), marked automatic; the body says all it needs in the agent's language.
+    /// </summary>
+    private MimeMessage Internal(OutboundMessage outbound, DateTimeOffset now)
+    {
+        var message = new MimeMessage
+        {
+            MessageId = ids.Create(0, outbound.MessageId, outbound.DeliveryKey),
+            Date = now,
+            Subject = outbound.Subject?.Trim() ?? string.Empty,
+        };
+        message.From.Add(from);
+        message.To.Add(MailboxAddress.Parse(outbound.Recipient));
+        message.Headers.Add(HeaderId.ContentLanguage, outbound.Language);
+        message.Headers.Add(HeaderId.AutoSubmitted, "auto-generated");
+        message.Headers.Add("X-Auto-Response-Suppress", "All");
+        message.Body = new BodyBuilder { TextBody = outbound.Body.TrimEnd() + "\n" }.ToMessageBody();
         return message;
     }
 

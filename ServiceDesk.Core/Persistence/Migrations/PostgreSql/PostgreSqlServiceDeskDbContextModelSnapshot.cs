@@ -56,6 +56,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("text");
@@ -712,6 +716,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.Property<DateTimeOffset>("FirstResponseDueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("FirstResponseWarningAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Impact")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -746,6 +753,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                         .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("ResolutionDueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("ResolutionWarningAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset?>("ResolvedAt")
@@ -808,6 +818,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                     b.HasIndex("ResolutionDueAt");
 
                     b.HasIndex("ServiceId");
+
+                    b.HasIndex("Status", "FirstResponseWarningAt");
+
+                    b.HasIndex("Status", "ResolutionWarningAt");
 
                     b.HasIndex("Status", "UpdatedAt");
 

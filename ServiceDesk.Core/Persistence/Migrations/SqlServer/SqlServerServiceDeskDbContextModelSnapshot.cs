@@ -56,6 +56,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("nvarchar(320)");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("nvarchar(450)");
@@ -712,6 +716,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                     b.Property<DateTimeOffset>("FirstResponseDueAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<DateTimeOffset?>("FirstResponseWarningAt")
+                        .HasColumnType("datetimeoffset");
+
                     b.Property<string>("Impact")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -746,6 +753,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                         .HasColumnType("bit");
 
                     b.Property<DateTimeOffset>("ResolutionDueAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<DateTimeOffset?>("ResolutionWarningAt")
                         .HasColumnType("datetimeoffset");
 
                     b.Property<DateTimeOffset?>("ResolvedAt")
@@ -808,6 +818,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                     b.HasIndex("ResolutionDueAt");
 
                     b.HasIndex("ServiceId");
+
+                    b.HasIndex("Status", "FirstResponseWarningAt");
+
+                    b.HasIndex("Status", "ResolutionWarningAt");
 
                     b.HasIndex("Status", "UpdatedAt");
 

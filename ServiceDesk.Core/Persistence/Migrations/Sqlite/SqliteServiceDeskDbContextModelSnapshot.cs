@@ -49,6 +49,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Email")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -679,6 +683,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.Property<long>("FirstResponseDueAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("FirstResponseWarningAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Impact")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -713,6 +720,9 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("ResolutionDueAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ResolutionWarningAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("ResolvedAt")
@@ -775,6 +785,10 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                     b.HasIndex("ResolutionDueAt");
 
                     b.HasIndex("ServiceId");
+
+                    b.HasIndex("Status", "FirstResponseWarningAt");
+
+                    b.HasIndex("Status", "ResolutionWarningAt");
 
                     b.HasIndex("Status", "UpdatedAt");
 
