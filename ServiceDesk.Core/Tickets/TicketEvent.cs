@@ -70,6 +70,15 @@ public enum TicketEventKind
 
     /// <summary>The requester wrote in person: automatic notices go out again.</summary>
     AutomaticNoticesResumed,
+
+    /// <summary>A Pending ticket's requester was reminded to answer (detail: <c>1/2 via Email</c>).</summary>
+    PendingReminderSent,
+
+    /// <summary>A reminder was due but could not go out (detail: why); the follow-up goes on.</summary>
+    PendingReminderSkipped,
+
+    /// <summary>The requester never answered a Pending ticket, even after the reminders: the desk resolved it.</summary>
+    ResolvedNoResponse,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>
