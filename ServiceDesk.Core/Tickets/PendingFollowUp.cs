@@ -250,7 +250,14 @@ public sealed partial class PendingFollowUp(
     private static string Brief(string text, int length)
     {
         var flat = Whitespace().Replace(text, " ").Trim();
-        return flat.Length <= length ? flat : flat[..(length - 1)].TrimEnd() + "…";
+        if (flat.Length <= length)
+        {
+            return flat;
+        }
+
+        // Cut at a word where one is near; "..." rather than an ellipsis character, which GSM-7 has not.
+        var cut = flat.LastIndexOf(' ', length - 3);
+        return flat[..(cut > length / 2 ? cut : length - 3)].TrimEnd() + "...";
     }
 
     /// <summary>
