@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
             .PostConfigure(o => o.BusinessHours.Days = [.. o.BusinessHours.WorkingDays])
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OutboxOptions>().Bind(configuration.GetSection(OutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PendingFollowUpOptions>().Bind(configuration.GetSection(DeskOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
         var connectionString = configuration.GetConnectionString("ServiceDesk");
         switch (provider)
@@ -68,6 +69,7 @@ public static class ServiceCollectionExtensions
         services.AddScoped<TicketService>();
         services.AddScoped<TicketMaintenance>();
         services.AddSlaWatch();
+        services.AddScoped<PendingFollowUp>();
         services.AddScoped<OutboxDispatcher>();
         services.AddScoped<OutboxRecovery>();
         services.AddSingleton<KnowledgeIndexCache>();

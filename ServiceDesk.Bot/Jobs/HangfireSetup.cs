@@ -72,6 +72,7 @@ public static class HangfireSetup
         jobs.AddOrUpdate<MaintenanceJobs>("outbox-sweep", j => j.RequeueOutboxAsync(CancellationToken.None), CronEvery(sweep));
         jobs.AddOrUpdate<SlaWatchJob>("sla-breaches", j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         jobs.AddOrUpdate<MaintenanceJobs>("auto-close", j => j.AutoCloseResolvedAsync(CancellationToken.None), Cron.Hourly());
+        jobs.AddOrUpdate<PendingFollowUpJob>("pending-follow-up", j => j.RunAsync(CancellationToken.None), PendingFollowUpJob.Schedule);
     }
 
     /// <summary>

@@ -96,6 +96,28 @@ public sealed class Notifier(
     }
 
     /// <summary>
+    /// An automatic notice whose words depend on the channel that carries it (a reminder says how to answer there):
+    /// routed first, then composed for that channel. Null when suppressed or when no channel reaches the requester.
+    /// </summary>
+    public async Task<OutboxMessage?> AutomaticForChannelAsync(Ticket ticket, MessageKind kind, Func<Channel, (string Body, string Subject)> compose, CancellationToken cancellationToken)
+    {
+        if (ticket.AutomaticNoticesSuppressed)
+        {
+            return null;
+        }
+
+        var route = await RouteAsync(ticket, via: null, cancellationToken);
+        if (route is null)
+        {
+            ticket.Record(TicketEventKind.DeliveryFailed, "system", time.GetUtcNow(), "no reachable channel for the requester");
+            return null;
+        }
+
+        var (body, subject) = compose(route.Value.Channel);
+        return Enqueue(ticket, kind, body, subject, route.Value, author: null);
+    }
+
+    /// <summary>
     /// A notice the desk sends on its own (not a person's words): none to a requester that is a program or a list,
     /// whose mail said it wants no answers (<see cref="Ticket.AutomaticNoticesSuppressed"/>, recorded on the ticket when set).
     /// </summary>

@@ -99,6 +99,12 @@ public sealed class Ticket
     /// </summary>
     public bool AutomaticNoticesSuppressed { get; private set; }
 
+    /// <summary>Reminders sent in the current Pending spell (<see cref="PendingFollowUp"/>); any status change resets it.</summary>
+    public int PendingRemindersSent { get; private set; }
+
+    /// <summary>When the last of those reminders went out; the next step is measured from it (from <see cref="SlaPausedAt"/> before the first).</summary>
+    public DateTimeOffset? PendingReminderSentAt { get; private set; }
+
     public int Version { get; private set; }
 
     public List<TicketEvent> Events { get; private set; } = [];
@@ -418,6 +424,31 @@ public sealed class Ticket
         Record(TicketEventKind.AutoClosed, "system", now, null);
     }
 
+    /// <summary>A reminder to answer this Pending ticket was due: sent, or skipped with <paramref name="detail"/> saying why.</summary>
+    public void RecordPendingReminder(bool sent, string detail, DateTimeOffset now)
+    {
+        if (Status != TicketStatus.Pending)
+        {
+            throw new DomainRuleException("not_pending", $"The ticket is {Status}; only a pending ticket gets reminders.");
+        }
+
+        PendingRemindersSent++;
+        PendingReminderSentAt = now;
+        Record(sent ? TicketEventKind.PendingReminderSent : TicketEventKind.PendingReminderSkipped, "system", now, detail);
+    }
+
+    /// <summary>The requester never answered, even after the reminders: resolved, so the usual reopen window applies.</summary>
+    public void ResolveForNoResponse(SlaClock sla, DateTimeOffset now)
+    {
+        if (Status != TicketStatus.Pending)
+        {
+            throw new DomainRuleException("not_pending", $"The ticket is {Status}; only a pending ticket is resolved for no response.");
+        }
+
+        MoveTo(TicketStatus.Resolved, "system", sla, now);
+        Record(TicketEventKind.ResolvedNoResponse, "system", now, "no response from the requester");
+    }
+
     public TicketEvent Record(TicketEventKind kind, string actor, DateTimeOffset now, string? detail)
     {
         var entry = new TicketEvent { Kind = kind, Actor = actor, OccurredAt = now, Detail = detail };
@@ -442,6 +473,10 @@ public sealed class Ticket
         }
 
         SlaPausedAt = to == TicketStatus.Pending ? now : null;
+
+        // An answer from the requester or an agent's move ends the follow-up; a later Pending starts a fresh one.
+        PendingRemindersSent = 0;
+        PendingReminderSentAt = null;
         switch (to)
         {
             case TicketStatus.Resolved:

@@ -82,6 +82,15 @@ public enum TicketEventKind
 
     /// <summary>Agents were told of an SLA warning or breach by e-mail (detail: the addresses).</summary>
     SlaAlertMailed,
+
+    /// <summary>A Pending ticket's requester was reminded to answer (detail: <c>1/2 via Email</c>).</summary>
+    PendingReminderSent,
+
+    /// <summary>A reminder was due but could not go out (detail: why); the follow-up goes on.</summary>
+    PendingReminderSkipped,
+
+    /// <summary>The requester never answered a Pending ticket, even after the reminders: the desk resolved it.</summary>
+    ResolvedNoResponse,
 }
 
 /// <summary>One entry of a ticket's audit timeline: what changed, who did it, when.</summary>

@@ -876,3 +876,32 @@ END;
 COMMIT;
 GO
 
+BEGIN TRANSACTION;
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124200703_PendingReminders'
+)
+BEGIN
+    ALTER TABLE [Tickets] ADD [PendingReminderSentAt] datetimeoffset NULL;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124200703_PendingReminders'
+)
+BEGIN
+    ALTER TABLE [Tickets] ADD [PendingRemindersSent] int NOT NULL DEFAULT 0;
+END;
+
+IF NOT EXISTS (
+    SELECT * FROM [__EFMigrationsHistory]
+    WHERE [MigrationId] = N'20261124200703_PendingReminders'
+)
+BEGIN
+    INSERT INTO [__EFMigrationsHistory] ([MigrationId], [ProductVersion])
+    VALUES (N'20261124200703_PendingReminders', N'10.0.14');
+END;
+
+COMMIT;
+GO
+

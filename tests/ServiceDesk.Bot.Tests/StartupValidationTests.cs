@@ -20,6 +20,8 @@ public class StartupValidationTests
     [InlineData("Api:Keys:1", "short", "Api:Keys:1 is shorter than 12 characters.")]
     [InlineData("Api:Keys:1", DeskFactory.ApiKey, "Api:Keys:1 repeats an earlier key")]
     [InlineData("Agents:SessionCheckInterval", "2.00:00:00", "Agents:SessionCheckInterval must be between 0 (every request) and 1 day.")]
+    [InlineData("Desk:PendingReminders", "11", "Desk:PendingReminders must be between 0 and 10.")]
+    [InlineData("Desk:PendingReminderAfter", "00:00:30", "Desk:PendingReminderAfter must be between 1 minute and 365 days.")]
     public async Task Invalid_options_stop_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         await using var factory = (await DeskFactory.CreateAsync(DatabaseProvider.Sqlite)).With(key, value);

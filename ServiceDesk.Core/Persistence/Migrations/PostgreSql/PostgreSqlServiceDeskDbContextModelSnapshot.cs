@@ -732,6 +732,12 @@ namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<DateTimeOffset?>("PendingReminderSentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("PendingRemindersSent")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Priority")
                         .IsRequired()
                         .HasMaxLength(32)

@@ -732,6 +732,12 @@ namespace ServiceDesk.Core.Persistence.Migrations.SqlServer
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
 
+                    b.Property<DateTimeOffset?>("PendingReminderSentAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<int>("PendingRemindersSent")
+                        .HasColumnType("int");
+
                     b.Property<string>("Priority")
                         .IsRequired()
                         .HasMaxLength(32)

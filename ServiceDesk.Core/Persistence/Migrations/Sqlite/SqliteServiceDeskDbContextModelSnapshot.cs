@@ -699,6 +699,12 @@ namespace ServiceDesk.Core.Persistence.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("PendingReminderSentAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PendingRemindersSent")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Priority")
                         .IsRequired()
                         .HasMaxLength(32)

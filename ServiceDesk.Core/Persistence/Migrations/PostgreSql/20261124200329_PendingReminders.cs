@@ -1,0 +1,40 @@
+using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ServiceDesk.Core.Persistence.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class PendingReminders : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "PendingReminderSentAt",
+                table: "Tickets",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "PendingRemindersSent",
+                table: "Tickets",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "PendingReminderSentAt",
+                table: "Tickets");
+
+            migrationBuilder.DropColumn(
+                name: "PendingRemindersSent",
+                table: "Tickets");
+        }
+    }
+}
