@@ -49,7 +49,7 @@ public static class ServiceCollectionExtensions
                 services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SqliteCheckpointer>(sp, sqlite));
                 break;
             case DatabaseProvider.PostgreSql:
-                services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(PostgresConnectionDefaults.Apply(Required(connectionString, provider))));
+                services.AddDbContextPool<ServiceDeskDbContext, PostgreSqlServiceDeskDbContext>(o => o.UseNpgsql(PostgresConnectionDefaults.ApplyForDeskContexts(Required(connectionString, provider))));
                 break;
             case DatabaseProvider.SqlServer:
                 services.AddDbContextPool<ServiceDeskDbContext, SqlServerServiceDeskDbContext>(o => o.UseSqlServer(Required(connectionString, provider)));

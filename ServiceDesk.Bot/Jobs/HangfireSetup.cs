@@ -24,7 +24,8 @@ public static class HangfireSetup
             switch (provider)
             {
                 case DatabaseProvider.PostgreSql:
-                    // The same settings as the desk's own connections: one pool, and Hangfire's queue statements prepared too.
+                    // The desk's preparation settings: Hangfire's queue statements are prepared too. Its connections are reset
+                    // when pooled (its LISTEN must not outlive them), so they are a pool apart from the desk's contexts'.
                     config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(PostgresConnectionDefaults.Apply(connectionString!)), new PostgreSqlStorageOptions
                     {
                         SchemaName = "hangfire",

@@ -143,7 +143,7 @@ public sealed partial class IntakeService(
             ticket.Messages.Add(message);
         }
 
-        db.Entry(conversation).Property(c => c.CurrentTicketId).CurrentValue = db.Entry(ticket).Property(t => t.Id).CurrentValue;
+        db.Entry(conversation).Property(nameof(Conversation.CurrentTicketId)).CurrentValue = db.Entry(ticket).Property(nameof(Ticket.Id)).CurrentValue;
         await db.SaveChangesAsync(cancellationToken);
         return ticket;
     }
@@ -223,6 +223,20 @@ public sealed partial class IntakeService(
             ticket.Record(TicketEventKind.MessageReceived, actor, now, $"from {contact.DisplayName}");
         }
 
+        if (ticket.Id == 0 || ticket.RequesterId == contact.Id)
+        {
+            // The requester's latest mail tells whether a person or a program is at the other end of the notices
+            // (decided before the notice below, and saved with the first save: a plain append needs no second one).
+            if (inbound.AutomatedSender is { } automated)
+            {
+                ticket.SuppressAutomaticNotices(automated, actor, now);
+            }
+            else
+            {
+                ticket.ResumeAutomaticNotices(actor, now);
+            }
+        }
+
         // The message names its author and conversation by id. A returning sender's are known: it goes in the first save,
         // and a plain append is one save. A first contact's are not: it waits for the second save, with the notice,
         // instead of being inserted and then updated.
@@ -243,7 +257,7 @@ public sealed partial class IntakeService(
             {
                 // The new ticket's temporary key: EF inserts the ticket first and writes its real id into this row,
                 // in the same save, instead of an UPDATE after it.
-                db.Entry(conversation).Property(c => c.CurrentTicketId).CurrentValue = db.Entry(ticket).Property(t => t.Id).CurrentValue;
+                db.Entry(conversation).Property(nameof(Conversation.CurrentTicketId)).CurrentValue = db.Entry(ticket).Property(nameof(Ticket.Id)).CurrentValue;
             }
         }
 
@@ -260,19 +274,6 @@ public sealed partial class IntakeService(
             previous.Record(TicketEventKind.LinkedTicketCreated, "system", now, numbers.Format(ticket.Id));
         }
 
-        if (ticket.RequesterId == contact.Id)
-        {
-            // The requester's latest mail tells whether a person or a program is at the other end of the notices.
-            if (inbound.AutomatedSender is { } automated)
-            {
-                ticket.SuppressAutomaticNotices(automated, actor, now);
-            }
-            else
-            {
-                ticket.ResumeAutomaticNotices(actor, now);
-            }
-        }
-
         var notice = outcome switch
         {
             IntakeOutcome.CreatedTicket when inbound.Acknowledge => await notifier.AcknowledgeAsync(ticket, conversation, ct),
@@ -285,9 +286,13 @@ public sealed partial class IntakeService(
             queued.Add(notice);
         }
 
-        // Nothing left to write (a plain append) costs no round trip: SaveChanges finds no changes, and asking
-        // HasChanges first would only run the change detection twice.
-        await db.SaveChangesAsync(ct);
+        // A plain append wrote everything in the first save: a second SaveChanges would find nothing, but only after
+        // running the change detection over every tracked entity again. Anything written since (the message that
+        // waited for ids, the link on the previous ticket, a notice or the note that none could be routed) saves now.
+        if (!messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket))
+        {
+            await db.SaveChangesAsync(ct);
+        }
 
         return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);
     }

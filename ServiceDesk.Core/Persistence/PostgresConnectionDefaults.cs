@@ -19,6 +19,25 @@ public static class PostgresConnectionDefaults
     /// <summary>Executions of a statement on a connection before it is prepared (Npgsql's default is 5).</summary>
     public const int AutoPrepareMinUsages = 2;
 
+    /// <summary>
+    /// <see cref="Apply"/> for the desk's own contexts, which also return their connections to the pool as they are.
+    /// Npgsql otherwise resets a pooled connection's session before its next use: with prepared statements kept, seven
+    /// statements (<c>CLOSE ALL</c>, <c>RESET ALL</c>, <c>UNLISTEN *</c>, <c>DISCARD TEMP</c>, …) ahead of each unit of work,
+    /// as much server CPU as a small transaction. The desk's contexts leave no session state behind (no <c>SET</c>, temporary
+    /// tables, <c>LISTEN</c> or session locks: those that need one, the start-up lock and the job queue's <c>LISTEN</c>,
+    /// use connections of their own), so there is nothing to reset.
+    /// </summary>
+    public static string ApplyForDeskContexts(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Apply(connectionString));
+        if (!Sets(new DbConnectionStringBuilder { ConnectionString = connectionString }, "No Reset On Close"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
+        return builder.ConnectionString;
+    }
+
     public static string Apply(string connectionString)
     {
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };

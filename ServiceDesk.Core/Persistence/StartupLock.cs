@@ -24,7 +24,8 @@ public static class StartupLock
         var connectionString = db.Database.GetConnectionString();
         DbConnection? connection = db.Database.ProviderName switch
         {
-            "Npgsql.EntityFrameworkCore.PostgreSQL" => new NpgsqlConnection(connectionString),
+            // Not pooled: the lock is the session's, and the desk's pool does not reset sessions (PostgresConnectionDefaults).
+            "Npgsql.EntityFrameworkCore.PostgreSQL" => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString),
             "Microsoft.EntityFrameworkCore.SqlServer" => new SqlConnection(connectionString),
             _ => null,
         };
@@ -65,7 +66,7 @@ public static class StartupLock
                 return;
             }
 
-            // Released explicitly: a pooled connection would otherwise keep the session, and the lock, alive.
+            // Released explicitly, then the session ends with the connection.
             await using (connection)
             {
                 await using var command = connection.CreateCommand();

@@ -31,6 +31,24 @@ public class PostgresConnectionDefaultsTests
     }
 
     [Fact]
+    public void The_desks_contexts_return_connections_to_the_pool_without_a_session_reset()
+    {
+        var applied = new NpgsqlConnectionStringBuilder(PostgresConnectionDefaults.ApplyForDeskContexts("Host=db;Database=desk"));
+
+        Assert.True(applied.NoResetOnClose);
+        Assert.Equal(PostgresConnectionDefaults.MaxAutoPrepare, applied.MaxAutoPrepare);
+        Assert.False(new NpgsqlConnectionStringBuilder(PostgresConnectionDefaults.Apply("Host=db;Database=desk")).NoResetOnClose);
+    }
+
+    [Theory]
+    [InlineData("Host=db;No Reset On Close=false")]
+    [InlineData("Host=db;noresetonclose=False")]
+    public void The_operators_own_reset_setting_wins(string connectionString)
+    {
+        Assert.False(new NpgsqlConnectionStringBuilder(PostgresConnectionDefaults.ApplyForDeskContexts(connectionString)).NoResetOnClose);
+    }
+
+    [Fact]
     public async Task The_desks_repeated_statements_are_prepared_on_the_server()
     {
         await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
