@@ -144,7 +144,9 @@ internal sealed partial class ChatBot(
         };
 
         await RouteAsync(context, intent, ct);
-        var (replies, transcript) = Finish(context, message!, inbound);
+        var (replies, transcript) = await FinishAsync(context, message!, inbound, ct);
+
+        // The turn's one save of what the intake left for it: the user's message, the replies, and the conversation's one UPDATE.
         await db.SaveChangesAsync(ct);
         var mode = context.Conversation.Mode;
         return new TakenTurn(
@@ -377,8 +379,20 @@ internal sealed partial class ChatBot(
     }
 
     /// <summary>Stores the bot's replies in the transcript and the dialog state on the conversation.</summary>
-    private (List<BotReply> Replies, List<Message> Transcript) Finish(TurnContext ctx, Message inbound, InboundMessage received)
+    private async Task<(List<BotReply> Replies, List<Message> Transcript)> FinishAsync(TurnContext ctx, Message inbound, InboundMessage received, CancellationToken ct)
     {
+        if (ctx.State.Report is { FirstMessageId: TurnContext.UnsavedInbound } draft)
+        {
+            // A report goes on over the next turns: its draft names the user's message by id, which the message gets when
+            // it is saved. Only a report that starts here and opens no ticket yet needs this save before the turn's own.
+            if (inbound.Id == 0)
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
+            ctx.State = ctx.State with { Report = draft with { FirstMessageId = inbound.Id } };
+        }
+
         var replies = ctx.Replies;
         if (!ctx.Rich)
         {

@@ -27,12 +27,8 @@ internal sealed record DialogState
 
     public static readonly DialogState Empty = new();
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
+    /// <summary>Required when read: a state without one is not taken for the current version.</summary>
+    [JsonRequired]
     public int Version { get; init; } = CurrentVersion;
 
     public DialogStep Step { get; init; }
@@ -62,16 +58,17 @@ internal sealed record DialogState
             return Empty;
         }
 
+        // One pass over the JSON (every turn reads the state): the version is checked on what was read.
         try
         {
-            using var document = JsonDocument.Parse(json);
-            if (!document.RootElement.TryGetProperty("version", out var version) || !version.TryGetInt32(out var number) || number != CurrentVersion)
+            var state = JsonSerializer.Deserialize(json, DialogStateJson.Default.DialogState);
+            if (state is null || state.Version != CurrentVersion)
             {
                 problem = "unknown version";
                 return Empty;
             }
 
-            return document.RootElement.Deserialize<DialogState>(Json) ?? Empty;
+            return state;
         }
         catch (JsonException e)
         {
@@ -80,7 +77,7 @@ internal sealed record DialogState
         }
     }
 
-    public string Write() => JsonSerializer.Serialize(this, Json);
+    public string Write() => JsonSerializer.Serialize(this, DialogStateJson.Default.DialogState);
 
     /// <summary>Waiting for an answer to <paramref name="step"/>, keeping the draft and ticket.</summary>
     public DialogState At(DialogStep step) => this with { Step = step };
@@ -121,3 +118,8 @@ internal static class DialogSteps
 }
 
 internal sealed record OfferedChoice(string Label, IReadOnlyDictionary<string, string> Data);
+
+/// <summary>The dialog state's JSON, generated at build time: read and written on every turn.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DialogState))]
+internal sealed partial class DialogStateJson : JsonSerializerContext;

@@ -54,6 +54,7 @@ internal sealed partial class HandoffDialog(
                 ctx.Conversation,
                 ctx.Contact,
                 new ConversationTicket(description, draft.Impact ?? Impact.Medium, draft.Urgency ?? Urgency.Medium, draft.SuggestedService, draft.FirstMessageId),
+                callerSaves: true,
                 ct);
         }
 
@@ -76,8 +77,9 @@ internal sealed partial class HandoffDialog(
                 Impact.Medium,
                 Urgency.Medium,
                 ServiceCode: null,
-                FileMessagesFrom: firstUnfiled ?? ctx.Inbound.Id,
+                FileMessagesFrom: firstUnfiled ?? ctx.InboundId,
                 Title: ctx.T("Handoff_TicketTitle", ctx.Contact.DisplayName)),
+            callerSaves: true,
             ct);
     }
 

@@ -52,7 +52,7 @@ internal sealed partial class ReportDialog(
         // A card's "send" after the bot asked for a description continues that report (and files its first message).
         var draft = ctx.State is { Step: DialogStep.Describe, Report: { } asked }
             ? asked
-            : new ReportDraft { FirstMessageId = ctx.Inbound.Id };
+            : new ReportDraft { FirstMessageId = ctx.InboundId };
         if (!IsDescription(description))
         {
             AskDescription(ctx, draft, again: false);
@@ -137,7 +137,7 @@ internal sealed partial class ReportDialog(
     /// <summary>The report being collected; answers about a ticket already opened go on that ticket.</summary>
     private async Task<ReportDraft> DraftAsync(TurnContext ctx, CancellationToken ct)
     {
-        var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.Inbound.Id };
+        var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.InboundId };
         if (draft.TicketId is { } id && await OpenedTicketAsync(ctx, id, ct) is { } ticket)
         {
             ctx.FileOn(ticket);
@@ -156,6 +156,7 @@ internal sealed partial class ReportDialog(
             ctx.Conversation,
             ctx.Contact,
             new ConversationTicket(draft.Description!, Impact.Medium, Urgency.Medium, hits.FirstOrDefault()?.Article.ServiceCode, draft.FirstMessageId),
+            callerSaves: true,
             ct);
         ctx.FileOn(ticket);
         var number = numbers.Format(ticket.Id);
@@ -268,6 +269,7 @@ internal sealed partial class ReportDialog(
             ctx.Conversation,
             ctx.Contact,
             new ConversationTicket(draft.Description!, Impact.Low, Urgency.Low, article?.ServiceCode ?? draft.SuggestedService, draft.FirstMessageId),
+            callerSaves: true,
             ct);
         if (TicketLifecycle.IsActive(ticket.Status))
         {
@@ -372,6 +374,7 @@ internal sealed partial class ReportDialog(
             ctx.Conversation,
             ctx.Contact,
             new ConversationTicket(draft.Description!, draft.Impact ?? Impact.Medium, draft.Urgency ?? Urgency.Medium, serviceCode, draft.FirstMessageId),
+            callerSaves: true,
             ct);
         ctx.FileOn(ticket);
         ctx.State = DialogState.Empty;

@@ -98,7 +98,9 @@ internal sealed class TicketDialog(ServiceDeskDbContext db, SlaClock sla, Ticket
     /// <summary>The user's message was filed on a ticket by the intake (added, reopened it, or opened a follow-up).</summary>
     public async Task AddedAsync(TurnContext ctx, CancellationToken ct)
     {
-        var ticket = await db.Tickets.FirstAsync(t => t.Id == ctx.Intake.TicketId, ct);
+        // The intake loaded (or opened) it in this turn: the change tracker answers without a query.
+        var ticket = await db.Tickets.FindAsync([ctx.Intake.TicketId], ct)
+            ?? throw new InvalidOperationException($"Ticket {ctx.Intake.TicketId} filed by the intake is missing.");
         ctx.FileOn(ticket);
         ctx.State = DialogState.Empty;
         var number = numbers.Format(ticket.Id);

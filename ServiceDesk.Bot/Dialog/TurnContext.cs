@@ -11,12 +11,22 @@ namespace ServiceDesk.Bot.Dialog;
 /// <summary>One turn of a conversation as the dialogs see it: who wrote, what they sent, what the bot answers.</summary>
 internal sealed class TurnContext
 {
+    /// <summary>
+    /// A report's first message while it is the user's message of this turn, not stored yet: the intake leaves it for the
+    /// turn's one save. Filing "from" it files the rows this transaction adds (no stored message comes after it); the turn
+    /// writes the real id into the dialog state it saves.
+    /// </summary>
+    public const long UnsavedInbound = long.MaxValue;
+
     public required Contact Contact { get; init; }
 
     public required Conversation Conversation { get; init; }
 
-    /// <summary>The user's message as stored by the intake.</summary>
+    /// <summary>The user's message as the intake recorded it (id 0 until the turn's save when it is on no ticket).</summary>
     public required Message Inbound { get; init; }
+
+    /// <summary>Where filing the conversation on a new ticket starts when it starts at the user's message.</summary>
+    public long InboundId => Inbound.Id != 0 ? Inbound.Id : UnsavedInbound;
 
     public required IntakeResult Intake { get; init; }
 

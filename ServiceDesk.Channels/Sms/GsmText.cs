@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -31,8 +32,17 @@ public static class GsmText
     private const int Ucs2Single = 70;
     private const int Ucs2Part = 67;
 
+    /// <summary>Stands for "no plain letter" in <see cref="Plain"/>: it is no GSM character, so never an answer.</summary>
+    private const char NoPlainLetter = '\uFFFF';
+
     private static readonly SearchValues<char> BasicSet = SearchValues.Create(Basic);
     private static readonly SearchValues<char> ExtensionSet = SearchValues.Create(Extension);
+
+    /// <summary>
+    /// <see cref="Decompose"/> per character, remembered: Unicode normalisation is an ICU call per character, and the same few
+    /// letters (accents, typographic signs of the desk's own texts) come back in every reply. At most one entry per UTF-16 code unit.
+    /// </summary>
+    private static readonly ConcurrentDictionary<char, char> Plain = new();
 
     private static readonly Dictionary<char, string> LookAlikes = new()
     {
@@ -216,6 +226,12 @@ public static class GsmText
 
     /// <summary>"á" → "a", "Ó" → "O": the letter without its accent, when that is in the GSM alphabet.</summary>
     private static char? WithoutAccent(char c)
+    {
+        var plain = Plain.GetOrAdd(c, static c => Decompose(c) ?? NoPlainLetter);
+        return plain == NoPlainLetter ? null : plain;
+    }
+
+    private static char? Decompose(char c)
     {
         var decomposed = c.ToString().Normalize(NormalizationForm.FormD);
         if (decomposed.Length < 2 || !BasicSet.Contains(decomposed[0]))

@@ -90,10 +90,11 @@ public sealed partial class IntakeService(
     /// indexes, and the caller's retry finds them.)
     /// </param>
     /// <param name="callerSaves">
-    /// The caller saves again before it commits (the bot's turn): a message on no ticket (<see cref="InboundMessage.RecordOnly"/>)
-    /// in a conversation this call opens is left for that save, with the turn's other rows, instead of a save of its own.
-    /// It is tracked (<c>Messages.Local</c>) with id 0 until then: <see cref="IntakeResult.MessageId"/> is 0, and as the
-    /// conversation's first message it is also the first that <see cref="OpenForConversationAsync"/> would file.
+    /// The caller saves again before it commits (the bot's turn): a message on no ticket (<see cref="InboundMessage.RecordOnly"/>),
+    /// or appended to an existing ticket without an acknowledgement, is left for that save, with the turn's other rows and the
+    /// conversation's one UPDATE, instead of a save of its own.
+    /// It is tracked (<c>Messages.Local</c>) with id 0 until then: <see cref="IntakeResult.MessageId"/> is 0, and
+    /// <see cref="OpenForConversationAsync"/> files it with the other rows this transaction adds.
     /// </param>
     public Task<IntakeResult> ReceiveInTransactionAsync(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken cancellationToken)
@@ -108,7 +109,16 @@ public sealed partial class IntakeService(
     /// no ticket yet, from <see cref="ConversationTicket.FileMessagesFrom"/> on, so agents see the exchange that led to it.
     /// No notice is queued: the bot answers in the conversation.
     /// </summary>
-    public async Task<Ticket> OpenForConversationAsync(Conversation conversation, Contact requester, ConversationTicket request, CancellationToken cancellationToken)
+    public Task<Ticket> OpenForConversationAsync(Conversation conversation, Contact requester, ConversationTicket request, CancellationToken cancellationToken) =>
+        OpenForConversationAsync(conversation, requester, request, callerSaves: false, cancellationToken);
+
+    /// <inheritdoc cref="OpenForConversationAsync(Conversation, Contact, ConversationTicket, CancellationToken)"/>
+    /// <param name="callerSaves">
+    /// The caller saves again before it commits (the bot's turn, which writes the conversation's dialog state): the conversation's
+    /// current ticket and activity are set after this call's save and go in the caller's, so the row is updated once.
+    /// </param>
+    public async Task<Ticket> OpenForConversationAsync(
+        Conversation conversation, Contact requester, ConversationTicket request, bool callerSaves, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(request.Description, nameof(request));
         var now = time.GetUtcNow();
@@ -134,7 +144,6 @@ public sealed partial class IntakeService(
         var ticket = await OpenTicketAsync(
             request.Type, request.Title ?? TitleFor(null, request.Description, requester.Language), request.Description, conversation.Channel,
             request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, cancellationToken);
-        conversation.LastActivityAt = now;
 
         // One save: the new ticket's key is still temporary, and EF writes the generated one into the messages
         // (through Ticket.Messages) and into the conversation's CurrentTicketId (its foreign key) as it inserts.
@@ -143,8 +152,19 @@ public sealed partial class IntakeService(
             ticket.Messages.Add(message);
         }
 
-        db.Entry(conversation).Property(nameof(Conversation.CurrentTicketId)).CurrentValue = db.Entry(ticket).Property(nameof(Ticket.Id)).CurrentValue;
+        if (!callerSaves)
+        {
+            conversation.LastActivityAt = now;
+            db.Entry(conversation).Property(nameof(Conversation.CurrentTicketId)).CurrentValue = db.Entry(ticket).Property(nameof(Ticket.Id)).CurrentValue;
+        }
+
         await db.SaveChangesAsync(cancellationToken);
+        if (callerSaves)
+        {
+            conversation.LastActivityAt = now;
+            conversation.CurrentTicketId = ticket.Id;
+        }
+
         return ticket;
     }
 
@@ -261,7 +281,13 @@ public sealed partial class IntakeService(
             }
         }
 
-        await db.SaveChangesAsync(ct);
+        // A plain append in the caller's transaction (the bot's turn) needs no id from the database: the caller's save writes it
+        // with the turn's own rows, so the conversation is updated once.
+        var callerWrites = callerSaves && messageInFirstSave && ticket.Id != 0 && !inbound.Acknowledge;
+        if (!callerWrites)
+        {
+            await db.SaveChangesAsync(ct);
+        }
 
         // New rows have ids now: file the message if it waited for them, and compose texts that quote the ticket number.
         if (!messageInFirstSave)
@@ -286,10 +312,10 @@ public sealed partial class IntakeService(
             queued.Add(notice);
         }
 
-        // A plain append wrote everything in the first save: a second SaveChanges would find nothing, but only after
-        // running the change detection over every tracked entity again. Anything written since (the message that
-        // waited for ids, the link on the previous ticket, a notice or the note that none could be routed) saves now.
-        if (!messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket))
+        // A plain append wrote everything in the first save (or leaves it to the caller's): a second SaveChanges would find
+        // nothing, but only after running the change detection over every tracked entity again. Anything written since (the
+        // message that waited for ids, the link on the previous ticket, a notice or the note that none could be routed) saves now.
+        if (!callerWrites && (!messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket)))
         {
             await db.SaveChangesAsync(ct);
         }
@@ -318,9 +344,8 @@ public sealed partial class IntakeService(
         message.AuthorContactId = contact.Id;
         message.ConversationId = conversation.Id;
         db.Messages.Add(message);
-        if (!callerSaves || !_opened.Contains(conversation))
+        if (!callerSaves)
         {
-            // Its id is needed now: a dialog in progress remembers where it started by the id of its first message.
             await db.SaveChangesAsync(ct);
         }
 

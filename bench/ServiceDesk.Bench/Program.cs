@@ -6,7 +6,7 @@ using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
 // Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--warmup N] [--webhooks N] [--concurrency N] [--queries N]
-//                         [--email-messages N] [--out DIR] [--only intake|teams|teams-sqlite|teams-postgresql|sms|email|knowledge|sqlite|postgresql]
+//                         [--email-messages N] [--out DIR] [--only intake|teams|teams-sqlite|teams-postgresql|sms|sms-sqlite|sms-postgresql|email|knowledge|sqlite|postgresql]
 // (sqlite/postgresql: the intake benchmark on that provider; the e-mail benchmark needs root for Postfix and Dovecot)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
@@ -33,13 +33,17 @@ if (only is null or "sms")
 {
     await SmsReport.RunAsync(output, machine, webhooks, concurrency);
 }
+else if (only is "sms-sqlite" or "sms-postgresql")
+{
+    await SmsReport.RunAsync(output, machine, webhooks, concurrency, only == "sms-sqlite" ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql);
+}
 
 if (only is null or "email")
 {
     await EmailReport.WriteAsync(output, machine, emailMessages);
 }
 
-if (only is "teams" or "teams-sqlite" or "teams-postgresql" or "sms" or "email")
+if (only is "teams" or "teams-sqlite" or "teams-postgresql" or "sms" or "sms-sqlite" or "sms-postgresql" or "email")
 {
     return 0;
 }

@@ -6,13 +6,13 @@ using ServiceDesk.Testing;
 
 namespace ServiceDesk.Bench;
 
-/// <summary>Runs the SMS webhook benchmark on SQLite and PostgreSQL and writes <c>sms.md</c> and <c>sms.json</c>.</summary>
+/// <summary>Runs the SMS webhook benchmark on SQLite and PostgreSQL (or on one of them) and writes <c>sms.md</c> and <c>sms.json</c>.</summary>
 internal static class SmsReport
 {
     public const double GoalPerSecond = 1500;
     public const double GoalP99Ms = 50;
 
-    public static async Task RunAsync(string output, string machine, int webhooks, int concurrency)
+    public static async Task RunAsync(string output, string machine, int webhooks, int concurrency, DatabaseProvider? only = null)
     {
         var loadBefore = LoadAverage();
         var runs = new List<SmsRun>();
@@ -20,7 +20,10 @@ internal static class SmsReport
         Directory.CreateDirectory(sqlite);
         try
         {
-            runs.Add(Print(await SmsWebhookBenchmark.RunAsync(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(sqlite, "desk.db")}", webhooks, concurrency)));
+            if (only is null or DatabaseProvider.Sqlite)
+            {
+                runs.Add(Print(await SmsWebhookBenchmark.RunAsync(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(sqlite, "desk.db")}", webhooks, concurrency)));
+            }
         }
         finally
         {
@@ -28,14 +31,17 @@ internal static class SmsReport
             Directory.Delete(sqlite, recursive: true);
         }
 
-        var server = await PostgresServer.StartAsync(durable: true);
-        try
+        if (only is null or DatabaseProvider.PostgreSql)
         {
-            runs.Add(Print(await SmsWebhookBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("smsbench"), webhooks, concurrency)));
-        }
-        finally
-        {
-            server.Stop();
+            var server = await PostgresServer.StartAsync(durable: true);
+            try
+            {
+                runs.Add(Print(await SmsWebhookBenchmark.RunAsync(DatabaseProvider.PostgreSql, await server.CreateDatabaseAsync("smsbench"), webhooks, concurrency)));
+            }
+            finally
+            {
+                server.Stop();
+            }
         }
 
         var measuredAt = DateTimeOffset.UtcNow;
