@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,20 @@ public sealed partial class BotAuthenticator
     private const string ServiceUrlClaim = "serviceurl";
     private const string EndorsementsField = "endorsements";
 
+    /// <summary>More distinct valid tokens than Bot Framework and Entra hand out within an hour: beyond it, expired ones go.</summary>
+    private const int MaxValidatedTokens = 1024;
+
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Tokens whose signature, issuer, audience and lifetime were checked, by their exact text. Azure Bot Service
+    /// signs one token and sends it with every activity for up to an hour: parsing it and verifying its RSA
+    /// signature again for each one was most of the channel's own cost. An entry holds only while the token is
+    /// within its lifetime and the keys it was checked against are still the published ones (a refresh of the
+    /// metadata drops it); the checks that depend on the activity (serviceurl claim, endorsement) run every time.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, ValidatedToken> _validated = new(StringComparer.Ordinal);
 
     private readonly TeamsOptions _options;
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _botFramework;
@@ -61,6 +75,12 @@ public sealed partial class BotAuthenticator
         }
 
         var token = authorizationHeader["Bearer ".Length..].Trim();
+        if (_validated.TryGetValue(token, out var known) && DateTime.UtcNow < known.ValidUntil
+            && ReferenceEquals(await CurrentConfigurationAsync(known.Keys, cancellationToken), known.Configuration))
+        {
+            return Check(known, channelId, serviceUrl);
+        }
+
         JsonWebToken unvalidated;
         try
         {
@@ -90,42 +110,85 @@ public sealed partial class BotAuthenticator
             return BotAuthenticationResult.Fail($"issuer '{issuer}' is not trusted");
         }
 
-        var result = await ValidateAsync(token, keys, issuers, cancellationToken);
+        var (result, configuration) = await ValidateAsync(token, keys, issuers, cancellationToken);
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
             // The keys rotated since we fetched them (or the token is forged): fetch them again, once.
             // RequestRefresh is rate-limited by the manager, so forged key ids cannot make us hammer the endpoint.
             LogKeyRefresh(unvalidated.Kid);
             keys.RequestRefresh();
-            result = await ValidateAsync(token, keys, issuers, cancellationToken);
+            (result, configuration) = await ValidateAsync(token, keys, issuers, cancellationToken);
         }
 
-        if (!result.IsValid)
+        if (!result.IsValid || configuration is null || result.SecurityToken is not JsonWebToken jwt)
         {
             return BotAuthenticationResult.Fail(result.Exception?.Message ?? "invalid token");
         }
 
-        var claimedServiceUrl = result.Claims.TryGetValue(ServiceUrlClaim, out var claim) ? claim as string : null;
-        if (string.IsNullOrEmpty(claimedServiceUrl) || !string.Equals(claimedServiceUrl, serviceUrl, StringComparison.OrdinalIgnoreCase))
+        var validated = new ValidatedToken(
+            keys,
+            configuration,
+            jwt.Kid,
+            result.Claims.TryGetValue(ServiceUrlClaim, out var claim) ? claim as string : null,
+            jwt.ValidTo + ClockSkew);
+        Remember(token, validated);
+        return Check(validated, channelId, serviceUrl);
+    }
+
+    /// <summary>The checks that tie a valid token to this activity.</summary>
+    private BotAuthenticationResult Check(ValidatedToken token, string? channelId, string? serviceUrl)
+    {
+        if (string.IsNullOrEmpty(token.ServiceUrl) || !string.Equals(token.ServiceUrl, serviceUrl, StringComparison.OrdinalIgnoreCase))
         {
-            return BotAuthenticationResult.Fail($"the serviceurl claim '{claimedServiceUrl}' does not match the activity's serviceUrl '{serviceUrl}'");
+            return BotAuthenticationResult.Fail($"the serviceurl claim '{token.ServiceUrl}' does not match the activity's serviceUrl '{serviceUrl}'");
         }
 
         // Bot Framework's keys say which channels they may speak for; Entra's keys carry no endorsements.
-        if (ReferenceEquals(keys, _botFramework))
+        if (ReferenceEquals(token.Keys, _botFramework) && (string.IsNullOrEmpty(channelId) || !IsEndorsed(token.Configuration, token.Kid, channelId)))
         {
-            var configuration = await keys.GetConfigurationAsync(cancellationToken);
-            var kid = result.SecurityToken is JsonWebToken jwt ? jwt.Kid : null;
-            if (string.IsNullOrEmpty(channelId) || !IsEndorsed(configuration, kid, channelId))
-            {
-                return BotAuthenticationResult.Fail($"the signing key {kid} is not endorsed for channel '{channelId}'");
-            }
+            return BotAuthenticationResult.Fail($"the signing key {token.Kid} is not endorsed for channel '{channelId}'");
         }
 
         return BotAuthenticationResult.Success;
     }
 
-    private async Task<TokenValidationResult> ValidateAsync(string token, ConfigurationManager<OpenIdConnectConfiguration> keys, string[] issuers, CancellationToken cancellationToken)
+    private void Remember(string token, ValidatedToken validated)
+    {
+        if (_validated.Count >= MaxValidatedTokens)
+        {
+            var now = DateTime.UtcNow;
+            foreach (var (text, entry) in _validated)
+            {
+                if (entry.ValidUntil <= now)
+                {
+                    _validated.TryRemove(text, out _);
+                }
+            }
+
+            if (_validated.Count >= MaxValidatedTokens)
+            {
+                _validated.Clear();
+            }
+        }
+
+        _validated[token] = validated;
+    }
+
+    /// <summary>The keys as the manager has them now (null when the metadata cannot be had): a new object after every refresh.</summary>
+    private async Task<OpenIdConnectConfiguration?> CurrentConfigurationAsync(ConfigurationManager<OpenIdConnectConfiguration> keys, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await keys.GetConfigurationAsync(cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<(TokenValidationResult Result, OpenIdConnectConfiguration? Configuration)> ValidateAsync(
+        string token, ConfigurationManager<OpenIdConnectConfiguration> keys, string[] issuers, CancellationToken cancellationToken)
     {
         OpenIdConnectConfiguration configuration;
         try
@@ -136,7 +199,7 @@ public sealed partial class BotAuthenticator
         {
             // The metadata endpoint is unreachable: nobody can be authenticated, which is a refusal, not a crash.
             LogMetadataUnavailable(e);
-            return new TokenValidationResult { IsValid = false, Exception = e };
+            return (new TokenValidationResult { IsValid = false, Exception = e }, null);
         }
 
         var parameters = new TokenValidationParameters
@@ -148,10 +211,10 @@ public sealed partial class BotAuthenticator
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = true,
-            ClockSkew = TimeSpan.FromMinutes(5),
+            ClockSkew = ClockSkew,
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512],
         };
-        return await Handler.ValidateTokenAsync(token, parameters);
+        return (await Handler.ValidateTokenAsync(token, parameters), configuration);
     }
 
     /// <summary>Whether the key lists the channel among its endorsements (checked on every activity: no set is built).</summary>
@@ -179,4 +242,12 @@ public sealed partial class BotAuthenticator
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The OpenID metadata could not be fetched; activities are refused until it can")]
     private partial void LogMetadataUnavailable(Exception exception);
+
+    /// <summary>A token that passed validation: against which keys, what it says, and until when it is good.</summary>
+    private sealed record ValidatedToken(
+        ConfigurationManager<OpenIdConnectConfiguration> Keys,
+        OpenIdConnectConfiguration Configuration,
+        string? Kid,
+        string? ServiceUrl,
+        DateTime ValidUntil);
 }

@@ -100,6 +100,26 @@ public class TeamsAuthenticationTests
     }
 
     [Fact]
+    public async Task A_token_sent_with_many_activities_is_still_checked_against_each_ones_serviceUrl()
+    {
+        await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
+        var token = Bearer(host.Authority.MintChannelToken(host.Connector.ServiceUrl));
+        var elsewhere = host.Message("third", id: "1485983408703");
+        elsewhere["serviceUrl"] = "https://attacker.example/";
+
+        var first = await host.PostAsync(host.Message("first", id: "1485983408701"), token);
+        var second = await host.PostAsync(host.Message("second", id: "1485983408702"), token);
+        var messagesBefore = await host.InDatabaseAsync(db => db.Messages.CountAsync());
+        var planted = await host.PostAsync(elsewhere, token);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, planted.StatusCode);
+        Assert.Equal(messagesBefore, await host.InDatabaseAsync(db => db.Messages.CountAsync()));
+        Assert.Equal([host.Connector.ServiceUrl], await host.InDatabaseAsync(db => db.TrustedServiceUrls.Select(u => u.Url).ToListAsync()));
+    }
+
+    [Fact]
     public async Task An_unknown_signing_key_refreshes_the_metadata_once_and_then_accepts()
     {
         await using var host = await TeamsHost.StartAsync(DatabaseProvider.Sqlite);
