@@ -102,7 +102,10 @@ public sealed class Ticket
     /// <summary>Reminders sent in the current Pending spell (<see cref="PendingFollowUp"/>); any status change resets it.</summary>
     public int PendingRemindersSent { get; private set; }
 
-    /// <summary>When the last of those reminders went out; the next step is measured from it (from <see cref="SlaPausedAt"/> before the first).</summary>
+    /// <summary>
+    /// When the requester's silence last started anew: the last reminder, or an agent's public reply while Pending.
+    /// The next step is measured from it (from <see cref="SlaPausedAt"/> before either).
+    /// </summary>
     public DateTimeOffset? PendingReminderSentAt { get; private set; }
 
     public int Version { get; private set; }
@@ -277,10 +280,17 @@ public sealed class Ticket
         Assignee = assignee;
     }
 
-    /// <summary>The desk answered the requester for the first time (an agent's public reply).</summary>
+    /// <summary>An agent's public reply: the first one is the first response; while Pending, it restarts the follow-up.</summary>
     public void RecordPublicReply(string actor, DateTimeOffset now)
     {
         Record(TicketEventKind.PublicReply, actor, now, null);
+        if (Status == TicketStatus.Pending)
+        {
+            // A new question deserves the requester's full wait and all the reminders before the desk chases it.
+            PendingRemindersSent = 0;
+            PendingReminderSentAt = now;
+        }
+
         if (FirstRespondedAt is null)
         {
             FirstRespondedAt = now;

@@ -109,6 +109,34 @@ public class PendingFollowUpTests
         Assert.Contains("Basta con que respondas a este correo", spanish.Body);
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task An_agent_reply_while_Pending_restarts_the_wait_and_the_reminders(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+        var id = await PendingTicketAsync(desk, new RequesterDetails("Ana", "ana@example.com", null, "en"), Question);
+        desk.Time.Advance(Wait);
+        Assert.Equal(1, await RunAsync(desk)); // Wednesday 10:00: reminder 1/2
+
+        // Wednesday 12:00 the agent asks something new, still Pending.
+        desk.Time.Advance(TimeSpan.FromHours(2));
+        const string followUp = "Thanks. Which printer model is it?";
+        await desk.InScopeAsync(sp => sp.GetRequiredService<TicketService>().CommentAsync(id, followUp, MessageVisibility.Public, "Eva", "agent:eva", CancellationToken.None));
+        var replied = await TicketAsync(desk, id);
+        Assert.Equal((TicketStatus.Pending, 0, (DateTimeOffset?)desk.Time.Now), (replied.Status, replied.PendingRemindersSent, replied.PendingReminderSentAt));
+
+        // Without the reply, Friday 10:00 would have brought reminder 2/2; now the wait counts from Wednesday 12:00.
+        desk.Time.Advance(Wait - TimeSpan.FromMinutes(1));
+        Assert.Equal(0, await RunAsync(desk));
+        desk.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await RunAsync(desk));
+
+        var ticket = await TicketAsync(desk, id);
+        Assert.Equal(["1/2 via Email", "1/2 via Email"], ticket.Events.Where(e => e.Kind == TicketEventKind.PendingReminderSent).OrderBy(e => e.Id).Select(e => e.Detail));
+        Assert.Contains($"\"{followUp}\"", (await RemindersAsync(desk, id))[^1].Body); // quotes the new question
+    }
+
     [Fact]
     public void An_agent_status_change_resets_the_count()
     {
