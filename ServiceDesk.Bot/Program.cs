@@ -62,6 +62,7 @@ app.MapOpenApi();
 app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapTicketEndpoints();
+app.MapGroupEndpoints();
 app.MapKnowledgeEndpoints();
 app.MapAgentConsole();
 app.MapTeams();

@@ -80,3 +80,9 @@ public sealed record UpdateTicketRequest(
 public sealed record CommentRequest(string? Body, MessageVisibility? Visibility, string? Author);
 
 public sealed record ServiceView(string Code, string Name, string NameEs, string Group, string Tier, string? Supplier);
+
+/// <param name="Email">The group's shared mailbox for SLA alerts; null when it has none.</param>
+public sealed record GroupView(string Name, string Tier, string? Email);
+
+/// <param name="Email">The group's shared mailbox; an empty string removes it.</param>
+public sealed record UpdateGroupRequest(string? Email);

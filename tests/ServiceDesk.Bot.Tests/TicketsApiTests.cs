@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Core.Persistence;
 
 namespace ServiceDesk.Bot.Tests;
@@ -100,6 +102,46 @@ public class TicketsApiTests
         Assert.Equal(["Ticket 0"], page3!["items"]!.AsArray().Select(t => (string)t!["title"]!));
         Assert.Equal(4, (int)even!["total"]!);
         Assert.Equal(0, (int)none!["total"]!);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_groups_mailbox_is_set_validated_and_removed(DatabaseProvider provider)
+    {
+        await using var factory = await DeskFactory.CreateAsync(provider);
+        var client = factory.CreateApiClient();
+
+        var groups = (await client.GetFromJsonAsync<JsonArray>("/api/groups"))!;
+        Assert.Equal(["Collaboration", "Network", "Service Desk", "Workplace"], groups.Select(g => (string)g!["name"]!));
+        Assert.All(groups, g => Assert.Null((string?)g!["email"]));
+        Assert.Equal("L1", (string)groups.Single(g => (string)g!["name"]! == "Service Desk")!["tier"]!);
+
+        var set = await client.PatchAsJsonAsync("/api/groups/Service%20Desk", new { email = " Desk-Team@Example.com " });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        Assert.Equal("desk-team@example.com", (string)(await set.Content.ReadFromJsonAsync<JsonObject>())!["email"]!);
+
+        var invalid = await client.PatchAsJsonAsync("/api/groups/Network", new { email = "not an address" });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.NotNull((await invalid.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["email"]);
+        var missing = await client.PatchAsJsonAsync("/api/groups/Network", new { });
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        var unknown = await client.PatchAsJsonAsync("/api/groups/Nobody", new { email = "x@example.com" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var anonymous = await factory.CreateClient().PatchAsJsonAsync("/api/groups/Network", new { email = "x@example.com" });
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        // The SLA watch reads it from the database: what the API stored, and nothing from the refused requests.
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<ServiceDeskDbContext>().AssignmentGroups.AsNoTracking()
+                .OrderBy(g => g.Name).Select(g => g.Email).ToListAsync();
+            Assert.Equal([null, null, "desk-team@example.com", null], stored);
+        }
+
+        var removed = await client.PatchAsJsonAsync("/api/groups/Service%20Desk", new { email = "" });
+        Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+        var after = await client.GetFromJsonAsync<JsonArray>("/api/groups");
+        Assert.All(after!, g => Assert.Null((string?)g!["email"]));
     }
 
     [Fact]
