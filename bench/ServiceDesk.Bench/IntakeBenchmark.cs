@@ -83,28 +83,8 @@ internal static class IntakeBenchmark
     }
 
     /// <summary>Rounds of messages until the JIT is done with the hot path; returns how many messages that took.</summary>
-    private static async Task<int> WarmUpAsync(TestDesk desk, int writers)
-    {
-        const int roundSize = 500;
-        const int maxRounds = 20;
-
-        // Tier-1 code arrives from a background compiler once a method has been called 30 times and calls
-        // have gone quiet on new methods for a moment: a round that takes under 2% of its time compiling is steady.
-        var sent = 0;
-        for (var round = 0; round < maxRounds; round++)
-        {
-            var jit = System.Runtime.JitInfo.GetCompilationTime();
-            var clock = Stopwatch.StartNew();
-            await DriveAsync(desk, $"warm{round}", round * roundSize, roundSize, writers, recorder: null);
-            sent += roundSize;
-            if ((System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds < clock.Elapsed.TotalMilliseconds * 0.02)
-            {
-                break;
-            }
-        }
-
-        return sent;
-    }
+    private static Task<int> WarmUpAsync(TestDesk desk, int writers) =>
+        JitWarmUp.RunAsync(round => () => DriveAsync(desk, $"warm{round}", round * JitWarmUp.RoundSize, JitWarmUp.RoundSize, writers, recorder: null));
 
     /// <param name="firstSender">Where this drive's new senders start, so that each drive's new senders really are new.</param>
     private static async Task DriveAsync(TestDesk desk, string tag, int firstSender, int messages, int writers, LatencyRecorder? recorder)

@@ -167,31 +167,14 @@ internal static class SmsWebhookBenchmark
         return Math.Round((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / turns, 0);
     }
 
-    /// <summary>
-    /// Rounds of webhooks until the JIT is done with the hot path (as the intake benchmark does); returns how many that
-    /// took. A desk runs for days: a fixed short warm-up left tier-0 code and compilation inside the measured run.
-    /// </summary>
-    private static async Task<int> WarmUpAsync(HttpClient client, int concurrency, string url)
-    {
-        const int roundSize = 500;
-        const int maxRounds = 20;
-        var sent = 0;
-        for (var round = 0; round < maxRounds; round++)
+    /// <summary>Rounds of webhooks until the JIT is done with the hot path; returns how many that took.</summary>
+    private static Task<int> WarmUpAsync(HttpClient client, int concurrency, string url) =>
+        JitWarmUp.RunAsync(round =>
         {
             // Signing is the load generator's work: done before the round's clock starts.
-            var requests = Prepare($"warm{round}", roundSize, concurrency, url);
-            var jit = System.Runtime.JitInfo.GetCompilationTime();
-            var clock = Stopwatch.StartNew();
-            await DriveAsync(client, requests, concurrency, recorder: null);
-            sent += roundSize;
-            if ((System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds < clock.Elapsed.TotalMilliseconds * 0.02)
-            {
-                break;
-            }
-        }
-
-        return sent;
-    }
+            var requests = Prepare($"warm{round}", JitWarmUp.RoundSize, concurrency, url);
+            return () => DriveAsync(client, requests, concurrency, recorder: null);
+        });
 
     private static List<(FormUrlEncodedContent Body, string Signature)> Prepare(string tag, int count, int concurrency, string url)
     {
