@@ -106,10 +106,9 @@ public sealed class Notifier(
             return null;
         }
 
-        var route = await RouteAsync(ticket, via: null, cancellationToken);
+        var route = await RouteOrRecordFailureAsync(ticket, via: null, cancellationToken);
         if (route is null)
         {
-            ticket.Record(TicketEventKind.DeliveryFailed, "system", time.GetUtcNow(), "no reachable channel for the requester");
             return null;
         }
 
@@ -128,14 +127,20 @@ public sealed class Notifier(
 
     private async Task<OutboxMessage?> QueueAsync(Ticket ticket, MessageKind kind, string body, string subject, Conversation? via, CancellationToken cancellationToken, string? author = null)
     {
+        var route = await RouteOrRecordFailureAsync(ticket, via, cancellationToken);
+        return route is null ? null : Enqueue(ticket, kind, body, subject, route.Value, author);
+    }
+
+    /// <summary>The route to the requester, or null with the failure recorded on the ticket's timeline.</summary>
+    private async Task<(Channel Channel, string Recipient, long? ConversationId)?> RouteOrRecordFailureAsync(Ticket ticket, Conversation? via, CancellationToken cancellationToken)
+    {
         var route = await RouteAsync(ticket, via, cancellationToken);
         if (route is null)
         {
             ticket.Record(TicketEventKind.DeliveryFailed, "system", time.GetUtcNow(), "no reachable channel for the requester");
-            return null;
         }
 
-        return Enqueue(ticket, kind, body, subject, route.Value, author);
+        return route;
     }
 
     private OutboxMessage Enqueue(Ticket ticket, MessageKind kind, string body, string subject, (Channel Channel, string Recipient, long? ConversationId) route, string? author)
