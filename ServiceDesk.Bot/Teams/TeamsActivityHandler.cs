@@ -33,6 +33,21 @@ public sealed partial class TeamsActivityHandler(
 {
     private const string CardActionInvoke = "adaptiveCard/action";
 
+    /// <summary>
+    /// True for the activity types the handler acts on. The others (typing, event, endOfConversation and types this
+    /// desk does not know) are accepted and ignored by <see cref="Ignore"/>, without building the handler and the
+    /// chat bot's services for them.
+    /// </summary>
+    public static bool Routes(Activity activity) => activity.Type is ActivityTypes.Message or ActivityTypes.Invoke
+        or ActivityTypes.ConversationUpdate or ActivityTypes.InstallationUpdate or ActivityTypes.MessageUpdate or ActivityTypes.MessageDelete;
+
+    /// <summary>The answer to an activity the desk has nothing to do for: 200, as the protocol asks for unknown types.</summary>
+    public static IResult Ignore(Activity activity, ILogger<TeamsActivityHandler> logger)
+    {
+        LogIgnored(logger, activity.Type, activity.Name);
+        return Results.Ok();
+    }
+
     public async Task<IResult> HandleAsync(Activity activity, CancellationToken cancellationToken)
     {
         if (OverLongId(activity) is { } field)
@@ -49,7 +64,7 @@ public sealed partial class TeamsActivityHandler(
                 return await OnCardActionAsync(activity, cancellationToken);
             case ActivityTypes.Invoke:
                 // The Bot Framework convention for an invoke the bot does not implement.
-                LogIgnored(activity.Type, activity.Name);
+                LogIgnored(logger, activity.Type, activity.Name);
                 return Results.StatusCode(StatusCodes.Status501NotImplemented);
             case ActivityTypes.ConversationUpdate:
                 return await OnConversationUpdateAsync(activity, cancellationToken);
@@ -58,9 +73,7 @@ public sealed partial class TeamsActivityHandler(
             case ActivityTypes.MessageUpdate or ActivityTypes.MessageDelete:
                 return await OnRevisionAsync(activity, cancellationToken);
             default:
-                // typing, event, endOfConversation and types this desk does not know: accepted, nothing to do.
-                LogIgnored(activity.Type, activity.Name);
-                return Results.Ok();
+                return Ignore(activity, logger);
         }
     }
 
@@ -513,7 +526,7 @@ public sealed partial class TeamsActivityHandler(
         Results.Json(response, TeamsJson.Default.InvokeResponse, statusCode: response.StatusCode);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored a {Type} activity (name {Name})")]
-    private partial void LogIgnored(string? type, string? name);
+    private static partial void LogIgnored(ILogger logger, string? type, string? name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a {Type} activity: its {Field} is longer than the desk stores")]
     private partial void LogOverLongId(string? type, string field);

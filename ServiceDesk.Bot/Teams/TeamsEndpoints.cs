@@ -23,7 +23,6 @@ public static partial class TeamsEndpoints
         IOptions<TeamsOptions> options,
         BotAuthenticator authenticator,
         ServiceUrlTrust trust,
-        TeamsActivityHandler handler,
         ILogger<TeamsActivityHandler> logger,
         CancellationToken cancellationToken)
     {
@@ -85,6 +84,14 @@ public static partial class TeamsEndpoints
             return Results.Unauthorized();
         }
 
+        if (!TeamsActivityHandler.Routes(activity))
+        {
+            return TeamsActivityHandler.Ignore(activity, logger);
+        }
+
+        // Resolved only now: the handler brings a pooled database context and the chat bot's services, which a refused
+        // request, or a typing activity, has no use for.
+        var handler = context.RequestServices.GetRequiredService<TeamsActivityHandler>();
         return await handler.HandleAsync(activity, cancellationToken);
     }
 
