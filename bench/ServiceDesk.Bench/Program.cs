@@ -6,7 +6,7 @@ using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
 // Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--warmup N] [--webhooks N] [--concurrency N] [--queries N]
-//                         [--email-messages N] [--out DIR] [--only intake|teams|teams-sqlite|teams-postgresql|sms|sms-sqlite|sms-postgresql|email|knowledge|sqlite|postgresql]
+//                         [--email-messages N] [--out DIR] [--only intake|teams|teams-sqlite|teams-postgresql|teams-typing|sms|sms-sqlite|sms-postgresql|email|knowledge|sqlite|postgresql]
 // (sqlite/postgresql: the intake benchmark on that provider; the e-mail benchmark needs root for Postfix and Dovecot)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
@@ -28,6 +28,10 @@ else if (only is "teams-sqlite" or "teams-postgresql")
 {
     await TeamsReport.WriteAsync(output, machine, activities, concurrency, warmup, only == "teams-sqlite" ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql);
 }
+else if (only is "teams-typing")
+{
+    await TeamsReport.WriteAsync(output, machine, activities, concurrency, warmup, DatabaseProvider.Sqlite, typingOnly: true);
+}
 
 if (only is null or "sms")
 {
@@ -43,7 +47,7 @@ if (only is null or "email")
     await EmailReport.WriteAsync(output, machine, emailMessages);
 }
 
-if (only is "teams" or "teams-sqlite" or "teams-postgresql" or "sms" or "sms-sqlite" or "sms-postgresql" or "email")
+if (only is "teams" or "teams-sqlite" or "teams-postgresql" or "teams-typing" or "sms" or "sms-sqlite" or "sms-postgresql" or "email")
 {
     return 0;
 }

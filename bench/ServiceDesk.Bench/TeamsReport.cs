@@ -14,23 +14,24 @@ internal static class TeamsReport
     private const long GoalRssMb = 300;
 
     /// <param name="provider">Only the message run on this database (a quick before/after while tuning); null for the full report.</param>
-    public static async Task WriteAsync(string output, string machine, int activities, int concurrency, int warmup, DatabaseProvider? provider = null)
+    /// <param name="typingOnly">Only the typing run (on SQLite): the channel's own cost, for a quick before/after of the host and the Teams adapter.</param>
+    public static async Task WriteAsync(string output, string machine, int activities, int concurrency, int warmup, DatabaseProvider? provider = null, bool typingOnly = false)
     {
         // The machine is shared: say how busy it was, since every number below depends on it.
         var loadBefore = LoadAverage();
         var runs = new List<TeamsRun>();
-        if (provider is null or DatabaseProvider.Sqlite)
+        if (!typingOnly && provider is null or DatabaseProvider.Sqlite)
         {
             runs.Add(Print(await TeamsBenchmark.RunAsync(DatabaseProvider.Sqlite, null, "message", activities, concurrency, warmup)));
         }
 
-        if (provider is null)
+        if (provider is null || typingOnly)
         {
             // The same requests as typing activities: authenticated and routed, stored nowhere — what the channel itself costs.
             runs.Add(Print(await TeamsBenchmark.RunAsync(DatabaseProvider.Sqlite, null, "typing", activities, concurrency, warmup)));
         }
 
-        if (provider is null or DatabaseProvider.PostgreSql)
+        if (!typingOnly && provider is null or DatabaseProvider.PostgreSql)
         {
             var server = await PostgresServer.StartAsync(durable: true);
             try
