@@ -131,7 +131,7 @@ internal sealed partial class ChatBot(
         contact ??= await db.Contacts.FindAsync([result.ContactId], ct);
         var message = result.MessageId != 0
             ? await db.Messages.FindAsync([result.MessageId], ct)
-            : db.Messages.Local.First(m => m.Channel == inbound.Channel && m.ExternalId == inbound.ExternalId);
+            : await InboundOfTurnAsync(inbound, result, ct);
         var context = new TurnContext
         {
             Contact = contact!,
@@ -154,8 +154,40 @@ internal sealed partial class ChatBot(
             {
                 Language = context.Language,
                 ReplyMessageIds = [.. transcript.Select(m => m.Id)],
+                ContactId = context.Contact.Id,
             },
             new StoredTurn(message!.Id, context.Conversation.Id, message.TicketId, Queued: mode == ConversationMode.WaitingForAgent && modeBefore != mode));
+    }
+
+    /// <summary>
+    /// The user's message the intake left for the turn's own save (it has no id to find it by yet): in the messages of the
+    /// ticket it was filed on, or added to the context on its own. Looked up without reading the context's local view
+    /// first, which runs the change detection over every tracked entity.
+    /// </summary>
+    private async Task<Message> InboundOfTurnAsync(InboundMessage inbound, IntakeResult result, CancellationToken ct)
+    {
+        bool Sent(Message m) => m.Channel == inbound.Channel && m.ExternalId == inbound.ExternalId;
+        if (result.TicketId != 0 && await db.Tickets.FindAsync([result.TicketId], ct) is { } ticket && ticket.Messages.LastOrDefault(Sent) is { } filed)
+        {
+            return filed;
+        }
+
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            if (db.Messages.Local.LastOrDefault(Sent) is { } added)
+            {
+                return added;
+            }
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
+
+        // Reached only through a navigation the detection has not seen yet.
+        return db.Messages.Local.Last(Sent);
     }
 
     /// <summary>The sender's identity is reachable again; it is saved with the turn (both lookups load the contact's identities).</summary>

@@ -48,4 +48,11 @@ public sealed record ChatTurnResult(bool Duplicate, IReadOnlyList<BotReply> Repl
     /// delivers the replies in its answer to the turn; a channel that cannot hands them to the outbox by these ids.
     /// </summary>
     public IReadOnlyList<long> ReplyMessageIds { get; init; } = [];
+
+    /// <summary>
+    /// The sender's contact, which the turn leaves tracked in the scope's context (created it for a first message): the
+    /// channel finds it there by id, without a query and without a scan of everything the turn tracked. 0 when the
+    /// turn stored nothing (a redelivery).
+    /// </summary>
+    public long ContactId { get; init; }
 }

@@ -30,6 +30,8 @@ public static class SmsChannelSetup
         // Redirects are followed by the client itself, each checked against the media hosts.
         services.AddHttpClient<TwilioMediaClient>(client => client.Timeout = TimeSpan.FromSeconds(60))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        // Parsed once: the inbound webhook checks every MMS URL against them.
+        services.AddSingleton(provider => new TwilioMediaHosts(provider.GetRequiredService<IOptions<SmsOptions>>().Value.MediaHosts));
         services.AddScoped<SmsMediaJob>();
         services.AddSingleton<SmsMediaScheduler>();
         services.AddSingleton<TwilioRequestValidator>();

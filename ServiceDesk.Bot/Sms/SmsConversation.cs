@@ -19,7 +19,7 @@ public sealed partial class SmsConversation(
     ServiceDeskDbContext db,
     IOptions<DeskOptions> desk,
     IOptions<SmsOptions> options,
-    TwilioMediaClient media,
+    TwilioMediaHosts mediaHosts,
     SmsMediaScheduler mediaJobs,
     ILogger<SmsConversation> logger)
 {
@@ -66,7 +66,7 @@ public sealed partial class SmsConversation(
         }
 
         // The turn loaded the sender's contact (created it for a first message) in its transaction: no second query.
-        sender ??= TrackedSender(sms) ?? await SenderAsync(sms, cancellationToken);
+        sender ??= await TrackedSenderAsync(result.ContactId, cancellationToken) ?? await SenderAsync(sms, cancellationToken);
         if (sender.OptedOut)
         {
             // The message is on the ticket; the answer cannot go out until the person texts START.
@@ -78,9 +78,12 @@ public sealed partial class SmsConversation(
         return Twiml.Messages(result.Replies.Select(r => SmsText.Compose(r.ToPlainText(), language, result.TicketNumber, options.Value.MaxSegments)));
     }
 
-    /// <summary>The sender as the chat bot's turn left them tracked, or null when it did not.</summary>
-    private SenderFacts? TrackedSender(TwilioInboundSms sms) =>
-        db.TrackedContact(Channel.Sms, ContactIdentity.Normalize(Channel.Sms, sms.From)) is { } contact
+    /// <summary>
+    /// The sender as the chat bot's turn left them tracked, or null when it did not. Found by key in the change tracker: a
+    /// search of its local views would first run the change detection over every entity the turn tracked.
+    /// </summary>
+    private async Task<SenderFacts?> TrackedSenderAsync(long contactId, CancellationToken cancellationToken) =>
+        contactId != 0 && await db.Contacts.FindAsync([contactId], cancellationToken) is { } contact
             ? new SenderFacts(true, contact.SmsOptedOut, contact.Language)
             : null;
 
@@ -91,7 +94,7 @@ public sealed partial class SmsConversation(
         var attachments = new List<Core.Messages.AttachmentInfo>();
         foreach (var item in sms.Media)
         {
-            if (media.Hosts.IsAllowed(item.Url))
+            if (mediaHosts.IsAllowed(item.Url))
             {
                 attachments.Add(item.ToAttachment());
             }

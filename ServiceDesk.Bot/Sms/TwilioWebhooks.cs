@@ -134,17 +134,31 @@ public static partial class TwilioWebhooks
             return null;
         }
 
+        if (request.ContentLength is { } declared)
+        {
+            // Twilio declares the length, and the server ends the body there: one buffer of that size, no copies.
+            var body = new byte[declared];
+            var filled = 0;
+            int read;
+            while (filled < body.Length && (read = await request.Body.ReadAsync(body.AsMemory(filled), cancellationToken)) > 0)
+            {
+                filled += read;
+            }
+
+            return filled == body.Length ? body : body[..filled];
+        }
+
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        int chunkRead;
+        while ((chunkRead = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (buffer.Length + chunkRead > MaxBodyBytes)
             {
                 return null;
             }
 
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk, 0, chunkRead);
         }
 
         return buffer.ToArray();

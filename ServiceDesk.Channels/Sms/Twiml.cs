@@ -8,43 +8,63 @@ public static class Twiml
 {
     public const string ContentType = "application/xml";
 
-    private static readonly XmlWriterSettings Settings = new() { Encoding = new UTF8Encoding(false), Indent = false };
+    private const string Declaration = "<?xml version=\"1.0\" encoding=\"utf-8\"?>";
 
-    public static byte[] Empty { get; } = Write([]);
+    public static byte[] Empty { get; } = Encoding.UTF8.GetBytes(Declaration + "<Response />");
 
-    /// <summary>A <c>&lt;Response&gt;</c> with a <c>&lt;Message&gt;</c> per text; the writer escapes the XML.</summary>
-    public static byte[] Messages(IEnumerable<string> texts) => Write(texts);
-
-    private static byte[] Write(IEnumerable<string> texts)
+    /// <summary>
+    /// A <c>&lt;Response&gt;</c> with a <c>&lt;Message&gt;</c> per text, the texts escaped. Written by hand: the document is
+    /// one fixed shape, and an <see cref="XmlWriter"/> costs its buffers and state on every webhook.
+    /// </summary>
+    public static byte[] Messages(IEnumerable<string> texts)
     {
-        using var buffer = new MemoryStream();
-        using (var xml = XmlWriter.Create(buffer, Settings))
+        var xml = new StringBuilder(Declaration, 256).Append("<Response>");
+        foreach (var text in texts)
         {
-            xml.WriteStartDocument();
-            xml.WriteStartElement("Response");
-            foreach (var text in texts)
-            {
-                xml.WriteElementString("Message", WithoutInvalidXml(text));
-            }
-
-            xml.WriteEndElement();
-            xml.WriteEndDocument();
+            AppendEscaped(xml.Append("<Message>"), text).Append("</Message>");
         }
 
-        return buffer.ToArray();
+        return Encoding.UTF8.GetBytes(xml.Append("</Response>").ToString());
     }
 
-    /// <summary>Control characters other than line breaks cannot appear in XML 1.0 at all, escaped or not.</summary>
-    private static string WithoutInvalidXml(string text)
+    /// <summary>
+    /// Element text as <see cref="XmlWriter"/> wrote it: markup characters escaped, line breaks as <c>\n</c>, and the control
+    /// characters that cannot appear in XML 1.0 at all, escaped or not, left out.
+    /// </summary>
+    private static StringBuilder AppendEscaped(StringBuilder xml, string text)
     {
-        foreach (var c in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            if (!XmlConvert.IsXmlChar(c) && !char.IsSurrogate(c))
+            var c = text[i];
+            switch (c)
             {
-                return new string(text.Where(ch => XmlConvert.IsXmlChar(ch) || char.IsSurrogate(ch)).ToArray());
+                case '<':
+                    xml.Append("&lt;");
+                    break;
+                case '>':
+                    xml.Append("&gt;");
+                    break;
+                case '&':
+                    xml.Append("&amp;");
+                    break;
+                case '\r':
+                    xml.Append('\n');
+                    if (i + 1 < text.Length && text[i + 1] == '\n')
+                    {
+                        i++;
+                    }
+
+                    break;
+                default:
+                    if (XmlConvert.IsXmlChar(c) || char.IsSurrogate(c))
+                    {
+                        xml.Append(c);
+                    }
+
+                    break;
             }
         }
 
-        return text;
+        return xml;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Xml;
 using System.Xml.Linq;
 using ServiceDesk.Channels.Sms;
 using ServiceDesk.Testing;
@@ -36,5 +37,36 @@ public class TwimlTests
         Assert.All(messages, m => Assert.Equal("Message", m.Name.LocalName));
         Assert.Equal(["a < b & c > d \"q\"", "</Message><Redirect>http://evil</Redirect>", "bell"], messages.Select(m => m.Value));
         Assert.DoesNotContain("<Redirect>", xml);
+    }
+
+    [Theory]
+    [InlineData("Hello World!")]
+    [InlineData("He abierto el ticket SD-12: \"Mi portátil no arranca\". Prioridad P3 (media).\n1) Solo yo\n2) Mi equipo")]
+    [InlineData("a < b & c > d 'q' \"r\"\r\nwindows\rold mac\n\nblank line")]
+    [InlineData("emoji \U0001F600 and tab\there")]
+    public void Replies_are_the_bytes_an_XmlWriter_writes(string text)
+    {
+        Assert.Equal(WithXmlWriter([text, "second"]), Encoding.UTF8.GetString(Twiml.Messages([text, "second"])));
+        Assert.Equal(WithXmlWriter([]), Encoding.UTF8.GetString(Twiml.Empty));
+    }
+
+    /// <summary>The reference: the same document through the framework's own XML writer, with its default settings.</summary>
+    private static string WithXmlWriter(IEnumerable<string> texts)
+    {
+        using var buffer = new MemoryStream();
+        using (var xml = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), NewLineChars = "\n" }))
+        {
+            xml.WriteStartDocument();
+            xml.WriteStartElement("Response");
+            foreach (var text in texts)
+            {
+                xml.WriteElementString("Message", text);
+            }
+
+            xml.WriteEndElement();
+            xml.WriteEndDocument();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }
