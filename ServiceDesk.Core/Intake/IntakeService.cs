@@ -49,7 +49,7 @@ public sealed partial class IntakeService(
             async ct =>
             {
                 queued.Clear();
-                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, callerSaves: false, ct);
+                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, callerSaves: false, ct, keysFirst: true);
             },
             cancellationToken);
 
@@ -168,8 +168,14 @@ public sealed partial class IntakeService(
         return ticket;
     }
 
+    /// <param name="keysFirst">
+    /// On SQLite, new rows get their keys before the save (<see cref="SqliteKeys"/>), so that the message, and the
+    /// acknowledgement that quotes the new ticket's number, go in the same save as the rows they name: a new ticket is one
+    /// save, not two. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
+    /// (the bot's turn) keep the keys the database gives, which their own saves are built around.
+    /// </param>
     private async Task<IntakeResult> ReceiveCoreAsync(
-        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken ct)
+        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken ct, bool keysFirst = false)
     {
         // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
         // duplicate; the retry that follows looks the original up and answers with it.
@@ -191,13 +197,14 @@ public sealed partial class IntakeService(
 
         var now = time.GetUtcNow();
         var known = await FindConversationAsync(inbound, lookUp: !firstContact, ct);
-        var contact = known?.ContactOwning(ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress)) ?? await ResolveContactAsync(inbound, lookUp: !firstContact, now, ct);
-        if (contact.Id != 0)
+        var contact = known?.ContactOwning(ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress))
+            ?? await ResolveContactAsync(inbound, lookUp: !firstContact, now, keysFirst, ct);
+        if (db.Entry(contact).State != EntityState.Added)
         {
             await MarkReachableAsync(inbound, ct);
         }
 
-        var conversation = OpenConversation(known, inbound, contact, now);
+        var conversation = await OpenConversationAsync(known, inbound, contact, now, keysFirst, ct);
         var actor = $"contact:{contact.Id}";
         if (inbound.RecordOnly)
         {
@@ -231,19 +238,20 @@ public sealed partial class IntakeService(
             }
         }
 
+        var isNewTicket = ticket is null;
         if (ticket is null)
         {
-            ticket = await OpenTicketAsync(inbound, contact, actor, now, ct);
+            ticket = await OpenTicketAsync(inbound, contact, actor, now, keysFirst, ct);
             ticket.RelatedTicketId = previous?.Id;
         }
 
         var message = NewMessage(inbound, contact, now);
-        if (ticket.Id != 0 && ticket.RequesterId != contact.Id)
+        if (!isNewTicket && ticket.RequesterId != contact.Id)
         {
             ticket.Record(TicketEventKind.MessageReceived, actor, now, $"from {contact.DisplayName}");
         }
 
-        if (ticket.Id == 0 || ticket.RequesterId == contact.Id)
+        if (isNewTicket || ticket.RequesterId == contact.Id)
         {
             // The requester's latest mail tells whether a person or a program is at the other end of the notices
             // (decided before the notice below, and saved with the first save: a plain append needs no second one).
@@ -283,8 +291,11 @@ public sealed partial class IntakeService(
 
         // A plain append in the caller's transaction (the bot's turn) needs no id from the database: the caller's save writes it
         // with the turn's own rows, so the conversation is updated once.
-        var callerWrites = callerSaves && messageInFirstSave && ticket.Id != 0 && !inbound.Acknowledge;
-        if (!callerWrites)
+        var callerWrites = callerSaves && messageInFirstSave && !isNewTicket && !inbound.Acknowledge;
+
+        // Every row knows the keys it names (a returning sender's append, or keys taken first): one save, after the notice.
+        var oneSave = messageInFirstSave && ticket.Id != 0;
+        if (!callerWrites && !oneSave)
         {
             await db.SaveChangesAsync(ct);
         }
@@ -315,7 +326,7 @@ public sealed partial class IntakeService(
         // A plain append wrote everything in the first save (or leaves it to the caller's): a second SaveChanges would find
         // nothing, but only after running the change detection over every tracked entity again. Anything written since (the
         // message that waited for ids, the link on the previous ticket, a notice or the note that none could be routed) saves now.
-        if (!callerWrites && (!messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket)))
+        if (!callerWrites && (oneSave || !messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket)))
         {
             await db.SaveChangesAsync(ct);
         }
@@ -518,7 +529,7 @@ public sealed partial class IntakeService(
         return null;
     }
 
-    private async Task<Contact> ResolveContactAsync(InboundMessage inbound, bool lookUp, DateTimeOffset now, CancellationToken ct)
+    private async Task<Contact> ResolveContactAsync(InboundMessage inbound, bool lookUp, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
         var contact = db.TrackedContact(inbound.Channel, address) ?? (lookUp ? await db.FindContactAsync(inbound.Channel, address, ct) : null);
@@ -530,6 +541,7 @@ public sealed partial class IntakeService(
         // A concurrent first message from the same person loses on the unique (channel, address) index and retries.
         contact = new Contact
         {
+            Id = keyFirst ? await SqliteKeys.NextAsync<Contact>(db, ct) ?? 0 : 0,
             DisplayName = NameOf(inbound),
             Language = Languages.FromLocale(inbound.Locale) ?? desk.Value.DefaultLanguage,
             CreatedAt = now,
@@ -550,7 +562,7 @@ public sealed partial class IntakeService(
             : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
                 ?? (lookUp ? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct) : null);
 
-    private Conversation? OpenConversation(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now)
+    private async Task<Conversation?> OpenConversationAsync(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
         if (inbound.ConversationKey is null)
         {
@@ -561,6 +573,7 @@ public sealed partial class IntakeService(
         {
             conversation = new Conversation
             {
+                Id = keyFirst ? await SqliteKeys.NextAsync<Conversation>(db, ct) ?? 0 : 0,
                 Channel = inbound.Channel,
                 ExternalKey = inbound.ConversationKey,
                 Contact = contact,
@@ -637,17 +650,25 @@ public sealed partial class IntakeService(
         return ticket;
     }
 
-    private Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, CancellationToken ct) =>
-        OpenTicketAsync(inbound.Type, TitleFor(inbound.Subject, inbound.Text, contact.Language), inbound.Text, inbound.Channel, inbound.Impact, inbound.Urgency, inbound.ServiceCode, contact, actor, now, ct);
+    private Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, bool keyFirst, CancellationToken ct) =>
+        OpenTicketAsync(
+            inbound.Type, TitleFor(inbound.Subject, inbound.Text, contact.Language), inbound.Text, inbound.Channel, inbound.Impact, inbound.Urgency, inbound.ServiceCode,
+            contact, actor, now, ct, keyFirst);
 
     private async Task<Ticket> OpenTicketAsync(
         TicketType type, string title, string text, Channel channel, Impact impact, Urgency urgency, string? serviceCode,
-        Contact contact, string actor, DateTimeOffset now, CancellationToken ct)
+        Contact contact, string actor, DateTimeOffset now, CancellationToken ct, bool keyFirst = false)
     {
         var code = serviceCode ?? DefaultServiceCode;
         var service = await IntakeQueries.For(db).ServiceByCode(db, code, ct)
             ?? await IntakeQueries.For(db).ServiceByCode(db, DefaultServiceCode, ct);
         var ticket = Ticket.Create(type, title, text, contact, channel, impact, urgency, service, actor, sla, now);
+        if (keyFirst && await SqliteKeys.NextAsync<Ticket>(db, ct) is { } id)
+        {
+            // The number is known before the save: the acknowledgement that quotes it goes in the same one.
+            ticket.Id = id;
+        }
+
         db.Tickets.Add(ticket);
         return ticket;
     }
