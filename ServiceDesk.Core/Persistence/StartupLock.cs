@@ -25,7 +25,8 @@ public static class StartupLock
         DbConnection? connection = db.Database.ProviderName switch
         {
             // Not pooled: the lock is the session's, and the desk's pool does not reset sessions (PostgresConnectionDefaults).
-            "Npgsql.EntityFrameworkCore.PostgreSQL" => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString),
+            // Nor multiplexed, which Npgsql only offers on pooled connections: an operator's Multiplexing=true would stop the start-up.
+            "Npgsql.EntityFrameworkCore.PostgreSQL" => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Multiplexing = false }.ConnectionString),
             "Microsoft.EntityFrameworkCore.SqlServer" => new SqlConnection(connectionString),
             _ => null,
         };

@@ -49,6 +49,22 @@ public class PostgresConnectionDefaultsTests
     }
 
     [Fact]
+    public async Task A_connection_string_with_multiplexing_starts_the_desk_and_takes_messages()
+    {
+        // Npgsql pipelines the commands of many callers on one connection; the desk's units of work are transactions,
+        // which bind a connection of their own, and its start-up lock is an unpooled session.
+        var connectionString = await (await PostgresServer.GetAsync()).CreateDatabaseAsync() + ";Multiplexing=true";
+        await using var desk = await TestDesk.CreateAsync(
+            DatabaseProvider.PostgreSql, settings: new Dictionary<string, string?> { ["ConnectionStrings:ServiceDesk"] = connectionString });
+
+        var first = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
+        var again = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
+
+        Assert.Equal(Intake.IntakeOutcome.CreatedTicket, first.Outcome);
+        Assert.Equal((Intake.IntakeOutcome.Duplicate, first.MessageId), (again.Outcome, again.MessageId));
+    }
+
+    [Fact]
     public async Task The_desks_repeated_statements_are_prepared_on_the_server()
     {
         await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
