@@ -40,6 +40,9 @@ public sealed partial class IntakeService(
     private const int MaxNameLength = 200;
     private const int MaxSubjectLength = 500;
 
+    /// <summary>A first contact's name in the events recorded before the save that gives the contact its id.</summary>
+    private const string ProvisionalActor = "contact:0";
+
     public async Task<IntakeResult> ReceiveAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
         Validate(inbound);
@@ -298,6 +301,16 @@ public sealed partial class IntakeService(
         if (!callerWrites && !oneSave)
         {
             await db.SaveChangesAsync(ct);
+            if (contact.Id != 0 && actor == ProvisionalActor)
+            {
+                // A first contact's id came with that save: the events recorded before it (the ticket opened) name the
+                // contact by it, and the second save, which follows anyway, writes the corrected names.
+                actor = $"contact:{contact.Id}";
+                foreach (var entry in ticket.Events.Where(e => e.Actor == ProvisionalActor))
+                {
+                    entry.Actor = actor;
+                }
+            }
         }
 
         // New rows have ids now: file the message if it waited for them, and compose texts that quote the ticket number.

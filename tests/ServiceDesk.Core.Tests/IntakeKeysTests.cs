@@ -54,4 +54,21 @@ public class IntakeKeysTests
             Assert.Contains(result.TicketNumber, Assert.Single(ticket.Messages, m => m.Kind == Messages.MessageKind.Acknowledgement).Body);
         });
     }
+
+    [Theory]
+    [MemberData(nameof(Providers), MemberType = typeof(IntakeTests))]
+    public async Task A_first_contacts_ticket_events_name_the_contact_by_its_id(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+
+        var result = await ReceiveAsync(desk, Email("<first@example.com>", "nuevo@example.com", "No puedo entrar en la VPN"));
+
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            var actors = await db.TicketEvents.Where(e => e.TicketId == result.TicketId).Select(e => e.Actor).ToListAsync();
+            Assert.Contains($"contact:{result.ContactId}", actors);
+            Assert.DoesNotContain("contact:0", actors);
+        });
+    }
 }
