@@ -51,17 +51,7 @@ public class SqliteCheckpointTests
             {
                 for (var i = 0; i < perRound / 4; i++)
                 {
-                    var sender = i % 2 == 0 ? $"+3461{round}{writer}{i:D5}" : $"+3462{writer}000000";
-                    await desk.InScopeAsync(sp => sp.GetRequiredService<IntakeService>().ReceiveAsync(
-                        new InboundMessage
-                        {
-                            Channel = Channel.Sms,
-                            ExternalId = $"SM-{round}-{writer}-{i}",
-                            SenderAddress = sender,
-                            ConversationKey = $"{sender}|+34900000000",
-                            Text = $"Message {i} of round {round}",
-                        },
-                        CancellationToken.None));
+                    await WriteAsync(desk, $"{round}-{writer}-{i}", i % 2 == 0 ? $"+3461{round}{writer}{i:D5}" : $"+3462{writer}000000");
                 }
             })));
             log.Refresh();
