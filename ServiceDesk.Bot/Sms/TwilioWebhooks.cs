@@ -138,27 +138,21 @@ public static partial class TwilioWebhooks
         {
             // Twilio declares the length, and the server ends the body there: one buffer of that size, no copies.
             var body = new byte[declared];
-            var filled = 0;
-            int read;
-            while (filled < body.Length && (read = await request.Body.ReadAsync(body.AsMemory(filled), cancellationToken)) > 0)
-            {
-                filled += read;
-            }
-
+            var filled = await request.Body.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, cancellationToken);
             return filled == body.Length ? body : body[..filled];
         }
 
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
-        int chunkRead;
-        while ((chunkRead = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (buffer.Length + chunkRead > MaxBodyBytes)
+            if (buffer.Length + read > MaxBodyBytes)
             {
                 return null;
             }
 
-            buffer.Write(chunk, 0, chunkRead);
+            buffer.Write(chunk, 0, read);
         }
 
         return buffer.ToArray();
