@@ -52,7 +52,7 @@ public sealed partial class IntakeService(
             async ct =>
             {
                 queued.Clear();
-                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, callerSaves: false, ct, keysFirst: true);
+                return await ReceiveCoreAsync(inbound, queued, checkDuplicate: attempt++ > 0, firstContact: false, callerSaves: false, keysFirst: true, ct);
             },
             cancellationToken);
 
@@ -103,7 +103,7 @@ public sealed partial class IntakeService(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken cancellationToken)
     {
         Validate(inbound);
-        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, callerSaves, cancellationToken);
+        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, callerSaves, keysFirst: false, cancellationToken);
     }
 
     /// <summary>
@@ -146,7 +146,7 @@ public sealed partial class IntakeService(
 
         var ticket = await OpenTicketAsync(
             request.Type, request.Title ?? TitleFor(null, request.Description, requester.Language), request.Description, conversation.Channel,
-            request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, cancellationToken);
+            request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, keyFirst: false, cancellationToken);
 
         // One save: the new ticket's key is still temporary, and EF writes the generated one into the messages
         // (through Ticket.Messages) and into the conversation's CurrentTicketId (its foreign key) as it inserts.
@@ -178,7 +178,7 @@ public sealed partial class IntakeService(
     /// (the bot's turn) keep the keys the database gives, which their own saves are built around.
     /// </param>
     private async Task<IntakeResult> ReceiveCoreAsync(
-        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken ct, bool keysFirst = false)
+        InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, bool keysFirst, CancellationToken ct)
     {
         // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
         // duplicate; the retry that follows looks the original up and answers with it.
@@ -666,11 +666,11 @@ public sealed partial class IntakeService(
     private Task<Ticket> OpenTicketAsync(InboundMessage inbound, Contact contact, string actor, DateTimeOffset now, bool keyFirst, CancellationToken ct) =>
         OpenTicketAsync(
             inbound.Type, TitleFor(inbound.Subject, inbound.Text, contact.Language), inbound.Text, inbound.Channel, inbound.Impact, inbound.Urgency, inbound.ServiceCode,
-            contact, actor, now, ct, keyFirst);
+            contact, actor, now, keyFirst, ct);
 
     private async Task<Ticket> OpenTicketAsync(
         TicketType type, string title, string text, Channel channel, Impact impact, Urgency urgency, string? serviceCode,
-        Contact contact, string actor, DateTimeOffset now, CancellationToken ct, bool keyFirst = false)
+        Contact contact, string actor, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
         var code = serviceCode ?? DefaultServiceCode;
         var service = await IntakeQueries.For(db).ServiceByCode(db, code, ct)
