@@ -177,7 +177,7 @@ internal static class TeamsBenchmark
 
     private static async Task WaitUntilReadyAsync(HttpClient http, Process server)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(300);
         while (true)
         {
             if (server.HasExited)
@@ -199,7 +199,7 @@ internal static class TeamsBenchmark
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException("The desk was not ready within 60 s.");
+                throw new TimeoutException("The desk was not ready within 300 s.");
             }
 
             await Task.Delay(100);
