@@ -42,9 +42,15 @@ internal sealed class SqliteStatementCache : DbCommandInterceptor
     internal int CountFor(SqliteConnection connection) => _connections.TryGetValue(connection, out var commands) ? commands.Count : 0;
 
     public override DbCommand CommandInitialized(CommandEndEventData eventData, DbCommand result) =>
-        result is SqliteCommand { Connection: { } connection } command && _connections.TryGetValue(connection, out var commands)
-            ? commands.Take(command)
-            : result;
+        result is SqliteCommand command ? Keep(command) : result;
+
+    /// <summary>
+    /// The kept command of <paramref name="fresh"/>'s text (which takes its parameters, transaction and timeout, and replaces
+    /// it), for the desk's own statements that do not go through EF; <paramref name="fresh"/> itself on a connection not
+    /// enabled here. Dispose the result after use, as EF does.
+    /// </summary>
+    public SqliteCommand Keep(SqliteCommand fresh) =>
+        fresh.Connection is { } connection && _connections.TryGetValue(connection, out var commands) ? commands.Take(fresh) : fresh;
 
     /// <summary>One connection's commands. The connection is used by one writer at a time; the lock only makes that cheap to rely on.</summary>
     private sealed class Commands : IDisposable

@@ -21,7 +21,8 @@ internal sealed record IntakeRun(
     long PeakWorkingSetMb,
     int WarmUpMessages,
     double JitMilliseconds,
-    double? ServerCpuMicrosecondsPerMessage);
+    double? ServerCpuMicrosecondsPerMessage,
+    double? GateHeldMicrosecondsPerMessage);
 
 /// <summary>
 /// Intake throughput in-process: concurrent writers push messages through <see cref="IntakeService"/>,
@@ -55,11 +56,14 @@ internal static class IntakeBenchmark
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var serverCpuBefore = serverCpu?.Invoke();
         var jit = System.Runtime.JitInfo.GetCompilationTime();
+        var gate = provider == DatabaseProvider.Sqlite ? desk.Services.GetRequiredService<SqliteWriteGate>() : null;
+        var held = gate?.HeldTime;
         var clock = Stopwatch.StartNew();
         await DriveAsync(desk, "run", RunSenders, messages, writers, recorder);
         clock.Stop();
         var serverCpuAfter = serverCpu?.Invoke();
         var perMessage = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / messages;
+        var heldDuringRun = gate?.HeldTime - held;
         var jitDuringRun = (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds;
 
         // This process's CPU per message: steadier than wall time when the machine is shared (excludes a database server's own CPU).
@@ -79,7 +83,8 @@ internal static class IntakeBenchmark
             Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024),
             warmUp,
             Math.Round(jitDuringRun, 0),
-            serverCpuAfter - serverCpuBefore is { } server ? Math.Round(server.TotalMicroseconds / messages, 0) : null);
+            serverCpuAfter - serverCpuBefore is { } server ? Math.Round(server.TotalMicroseconds / messages, 0) : null,
+            heldDuringRun is { } gateHeld ? Math.Round(gateHeld.TotalMicroseconds / messages, 0) : null);
     }
 
     /// <summary>Rounds of messages until the JIT is done with the hot path; returns how many messages that took.</summary>

@@ -91,15 +91,15 @@ await File.WriteAllTextAsync(
 var markdown = new StringBuilder()
     .AppendLine("# Intake throughput")
     .AppendLine()
-    .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers. Measured in the steady state, after warm-up rounds until the JIT had compiled the hot path (warm-up column); `JIT ms` is compilation still inside the measured run (on the process's background compiler thread, included in the CPU per message); `server CPU/msg` is the PostgreSQL server's own CPU (it runs on the same cores).")
+    .AppendLine(CultureInfo.InvariantCulture, $"Measured {measuredAt:yyyy-MM-dd HH:mm} UTC on {machine}. Half new tickets, half appends; one transaction per message; {writers} concurrent writers. Measured in the steady state, after warm-up rounds until the JIT had compiled the hot path (warm-up column); `JIT ms` is compilation still inside the measured run (on the process's background compiler thread, included in the CPU per message); `server CPU/msg` is the PostgreSQL server's own CPU (it runs on the same cores); `gate held/msg` is how long SQLite's single writer was taken (the in-process write gate, from the start of a write transaction to its commit, background checkpoints included), which bounds its throughput at 1 s / that.")
     .AppendLine()
     .AppendLine(CultureInfo.InvariantCulture, $"Load average of the machine before / after: {loadBefore} / {loadAfter} (shared with other builds: wall-clock figures move with it, CPU per message less so).")
     .AppendLine()
-    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB | warm-up msgs | JIT ms | server CPU/msg |")
-    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    .AppendLine("| provider | messages | msg/s | p50 ms | p90 ms | p99 ms | max ms | alloc/msg | app CPU/msg | gen0 | gen2 | peak WS MB | warm-up msgs | JIT ms | server CPU/msg | gate held/msg |")
+    .AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var run in runs)
 {
-    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} | {run.WarmUpMessages} | {run.JitMilliseconds} | {(run.ServerCpuMicrosecondsPerMessage is { } server ? $"{server} µs" : "-")} |");
+    markdown.AppendLine(CultureInfo.InvariantCulture, $"| {run.Provider} | {run.Messages} | {run.MessagesPerSecond} | {run.Latency.P50Ms:F2} | {run.Latency.P90Ms:F2} | {run.Latency.P99Ms:F2} | {run.Latency.MaxMs:F2} | {run.AllocatedBytesPerMessage / 1024.0:F1} KB | {run.CpuMicrosecondsPerMessage} µs | {run.Gen0Collections} | {run.Gen2Collections} | {run.PeakWorkingSetMb} | {run.WarmUpMessages} | {run.JitMilliseconds} | {(run.ServerCpuMicrosecondsPerMessage is { } server ? $"{server} µs" : "-")} | {(run.GateHeldMicrosecondsPerMessage is { } held ? $"{held} µs" : "-")} |");
 }
 
 await File.WriteAllTextAsync(Path.Combine(output, "intake.md"), markdown.ToString());
@@ -109,7 +109,7 @@ return 0;
 static async Task<IntakeRun> Report(Task<IntakeRun> running)
 {
     var run = await running;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, {run.CpuMicrosecondsPerMessage} µs CPU/msg, {run.AllocatedBytesPerMessage / 1024.0:F1} KB/msg, warm-up {run.WarmUpMessages} msgs, JIT in run {run.JitMilliseconds} ms, server CPU/msg {run.ServerCpuMicrosecondsPerMessage?.ToString(CultureInfo.InvariantCulture) ?? "-"} µs"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Provider}: {run.MessagesPerSecond} msg/s, p50 {run.Latency.P50Ms:F2} ms, p99 {run.Latency.P99Ms:F2} ms, {run.CpuMicrosecondsPerMessage} µs CPU/msg, {run.AllocatedBytesPerMessage / 1024.0:F1} KB/msg, warm-up {run.WarmUpMessages} msgs, JIT in run {run.JitMilliseconds} ms, server CPU/msg {run.ServerCpuMicrosecondsPerMessage?.ToString(CultureInfo.InvariantCulture) ?? "-"} µs, gate held/msg {run.GateHeldMicrosecondsPerMessage?.ToString(CultureInfo.InvariantCulture) ?? "-"} µs"));
     return run;
 }
 
