@@ -150,7 +150,7 @@ internal sealed partial class ChatBot(
         await db.SaveChangesAsync(ct);
         var mode = context.Conversation.Mode;
         return new TakenTurn(
-            new ChatTurnResult(false, replies, context.Ticket is { } ticket ? numbers.Format(ticket.Id) : null, mode)
+            new ChatTurnResult(false, replies, context.TicketId is { } ticketId ? numbers.Format(ticketId) : null, mode)
             {
                 Language = context.Language,
                 ReplyMessageIds = [.. transcript.Select(m => m.Id)],
@@ -448,7 +448,7 @@ internal sealed partial class ChatBot(
                 Author = desk.Value.Name,
                 Recipient = recipient,
                 ConversationId = ctx.Conversation.Id,
-                TicketId = ctx.Ticket?.Id,
+                TicketId = ctx.TicketId,
 
                 // The channel delivers the replies in its answer to this turn.
                 DeliveryState = DeliveryState.Sent,

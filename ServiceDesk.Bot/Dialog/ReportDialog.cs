@@ -138,16 +138,26 @@ internal sealed partial class ReportDialog(
     private async Task<ReportDraft> DraftAsync(TurnContext ctx, CancellationToken ct)
     {
         var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.InboundId };
-        if (draft.TicketId is { } id && await OpenedTicketAsync(ctx, id, ct) is { } ticket)
+
+        // Most answers only re-ask or move to the next question: the ticket is loaded by the few that change it (OpenedTicketAsync).
+        if (draft.TicketId is { } id && await DialogQueries.For(db).IsRequestersTicket(db, id, ctx.Contact.Id, ct))
         {
-            ctx.FileOn(ticket);
+            ctx.FileOn(id);
         }
 
         return draft;
     }
 
-    private Task<Ticket?> OpenedTicketAsync(TurnContext ctx, long id, CancellationToken ct) =>
-        db.FindRequestersTicketAsync(id, ctx.Contact.Id, ct);
+    /// <summary>The ticket the turn is filed on, loaded (with its service) if it was not, or null when there is none.</summary>
+    private async Task<Ticket?> OpenedTicketAsync(TurnContext ctx, CancellationToken ct)
+    {
+        if (ctx.Ticket is null && ctx.TicketId is { } id && await db.FindRequestersTicketAsync(id, ctx.Contact.Id, ct) is { } ticket)
+        {
+            ctx.FileOn(ticket);
+        }
+
+        return ctx.Ticket;
+    }
 
     private async Task OpenAtOnceAsync(TurnContext ctx, ReportDraft draft, CancellationToken ct)
     {
@@ -265,7 +275,7 @@ internal sealed partial class ReportDialog(
             .FirstOrDefaultAsync(ct);
 
         // Solved by self-service: the ticket records the deflection (first-contact resolution) and is closed at once.
-        var ticket = ctx.Ticket ?? await intake.OpenForConversationAsync(
+        var ticket = await OpenedTicketAsync(ctx, ct) ?? await intake.OpenForConversationAsync(
             ctx.Conversation,
             ctx.Contact,
             new ConversationTicket(draft.Description!, Impact.Low, Urgency.Low, article?.ServiceCode ?? draft.SuggestedService, draft.FirstMessageId),
@@ -326,7 +336,7 @@ internal sealed partial class ReportDialog(
 
     private async Task UrgencyAnsweredAsync(TurnContext ctx, ReportDraft draft, CancellationToken ct)
     {
-        if (ctx.Ticket is not { } opened)
+        if (await OpenedTicketAsync(ctx, ct) is not { } opened)
         {
             await AskServiceAsync(ctx, draft, again: false, ct);
             return;

@@ -39,8 +39,14 @@ internal sealed class TurnContext
 
     public List<BotReply> Replies { get; } = [];
 
-    /// <summary>The ticket this turn is about: the user's message and the bot's replies are filed on it.</summary>
+    /// <summary>
+    /// The ticket this turn is about, when it is loaded: the user's message and the bot's replies are filed on it. Null
+    /// while only its id is known (<see cref="FileOn(long)"/>).
+    /// </summary>
     public Ticket? Ticket { get; private set; }
+
+    /// <summary>The id of the ticket this turn is about, loaded or not.</summary>
+    public long? TicketId { get; private set; }
 
     public string Language => Contact.Language;
 
@@ -62,6 +68,13 @@ internal sealed class TurnContext
     public void FileOn(Ticket ticket)
     {
         Ticket = ticket;
-        Inbound.TicketId ??= ticket.Id;
+        FileOn(ticket.Id);
+    }
+
+    /// <summary>Files the turn on a ticket known to be the requester's, without loading it (most answers only need where they go).</summary>
+    public void FileOn(long ticketId)
+    {
+        TicketId = ticketId;
+        Inbound.TicketId ??= ticketId;
     }
 }

@@ -90,7 +90,8 @@ public sealed partial class IntakeService(
     /// <param name="firstContact">
     /// The caller has just looked the sender and the conversation up in this transaction and found neither: they are
     /// created without being looked up again. (A concurrent first message that got there first still loses on the unique
-    /// indexes, and the caller's retry finds them.)
+    /// indexes, and the caller's retry finds them.) On SQLite they take their keys first, so a first message on no ticket
+    /// waits for the caller's save instead of a save of its own for the ids it names.
     /// </param>
     /// <param name="callerSaves">
     /// The caller saves again before it commits (the bot's turn): a message on no ticket (<see cref="InboundMessage.RecordOnly"/>),
@@ -103,7 +104,7 @@ public sealed partial class IntakeService(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, CancellationToken cancellationToken)
     {
         Validate(inbound);
-        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, callerSaves, keysFirst: false, cancellationToken);
+        return ReceiveCoreAsync(inbound, queued, checkDuplicate, firstContact, callerSaves, keysFirst: firstContact, cancellationToken);
     }
 
     /// <summary>
@@ -175,7 +176,8 @@ public sealed partial class IntakeService(
     /// On SQLite, new rows get their keys before the save (<see cref="SqliteKeys"/>), so that the message, and the
     /// acknowledgement that quotes the new ticket's number, go in the same save as the rows they name: a new ticket is one
     /// save, not two. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
-    /// (the bot's turn) keep the keys the database gives, which their own saves are built around.
+    /// (the bot's turn) keep the keys the database gives, which their own saves are built around, except a first contact's
+    /// new contact and conversation.
     /// </param>
     private async Task<IntakeResult> ReceiveCoreAsync(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, bool keysFirst, CancellationToken ct)
@@ -545,7 +547,8 @@ public sealed partial class IntakeService(
     private async Task<Contact> ResolveContactAsync(InboundMessage inbound, bool lookUp, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
-        var contact = db.TrackedContact(inbound.Channel, address) ?? (lookUp ? await db.FindContactAsync(inbound.Channel, address, ct) : null);
+        // Without a look-up the caller has just found no such contact in this transaction: the change tracker has none either.
+        var contact = lookUp ? db.TrackedContact(inbound.Channel, address) ?? await db.FindContactAsync(inbound.Channel, address, ct) : null;
         if (contact is not null)
         {
             return contact;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
@@ -154,6 +155,36 @@ public class ReportTests
             Assert.Equal(8, await db.Messages.CountAsync(m => m.TicketId == updated.Id));
             return 0;
         });
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_answer_is_filed_on_the_ticket_opened_at_once_only_while_it_is_the_requesters(DatabaseProvider provider)
+    {
+        await using var desk = await BotDesk.CreateAsync(provider);
+        var ana = ChatUser.Sms(desk);
+        var opened = await ana.SayAsync("La pantalla del portátil se queda en negro");
+        await ana.SayAsync("no");
+
+        var again = await ana.SayAsync("morado");
+
+        Assert.Equal(opened.TicketNumber, again.TicketNumber);
+        var ticketId = await desk.QueryAsync(db => db.Tickets.Select(t => t.Id).SingleAsync());
+        var filed = await desk.QueryAsync(db => db.Messages.Where(m => m.Body == "morado").Select(m => m.TicketId).SingleAsync());
+        Assert.Equal(ticketId, filed);
+
+        // An agent gives the ticket to someone else: the dialog's answers no longer go on it.
+        await desk.QueryAsync(async db =>
+        {
+            var other = new Contact { DisplayName = "Luis Pérez", Language = "es", CreatedAt = desk.Time.GetUtcNow() };
+            db.Contacts.Add(other);
+            await db.SaveChangesAsync();
+            return await db.Tickets.Where(t => t.Id == ticketId).ExecuteUpdateAsync(u => u.SetProperty(t => t.RequesterId, other.Id));
+        });
+        var orphan = await ana.SayAsync("violeta");
+
+        Assert.Null(orphan.TicketNumber);
+        Assert.Null(await desk.QueryAsync(db => db.Messages.Where(m => m.Body == "violeta").Select(m => m.TicketId).SingleAsync()));
     }
 
     [Theory]
