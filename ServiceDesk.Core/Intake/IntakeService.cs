@@ -174,7 +174,8 @@ public sealed partial class IntakeService(
     /// <param name="keysFirst">
     /// On SQLite, new rows get their keys before the save (<see cref="SqliteKeys"/>), so that the message, and the
     /// acknowledgement that quotes the new ticket's number, go in the same save as the rows they name: a new ticket is one
-    /// save, not two. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
+    /// save, not two. On PostgreSQL they are drawn from the tables' sequences, in one round trip, when the rows are
+    /// complete (<see cref="PostgresKeys"/>), with the same result. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
     /// (the bot's turn) keep the keys the database gives, which their own saves are built around.
     /// </param>
     private async Task<IntakeResult> ReceiveCoreAsync(
@@ -300,7 +301,16 @@ public sealed partial class IntakeService(
         var oneSave = messageInFirstSave && ticket.Id != 0;
         if (!callerWrites && !oneSave)
         {
-            await db.SaveChangesAsync(ct);
+            if (keysFirst && await PostgresKeys.AssignAsync(db, ct))
+            {
+                // On PostgreSQL the new rows' keys are drawn now, in one round trip, instead of saved for: one save after the notice.
+                oneSave = true;
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
             if (contact.Id != 0 && actor == ProvisionalActor)
             {
                 // A first contact's id came with that save: the events recorded before it (the ticket opened) name the
