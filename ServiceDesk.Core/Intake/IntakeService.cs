@@ -577,13 +577,17 @@ public sealed partial class IntakeService(
     /// <summary>
     /// The message's conversation, with its contact and the contact's identities: the same tracked instance when the
     /// caller's transaction has it already, else one query (unless <paramref name="lookUp"/> is false: the caller has just
-    /// looked and found none), which also spares a returning sender's contact lookup.
+    /// looked and found none), which also spares a returning sender's contact lookup. On PostgreSQL the query also brings the
+    /// conversation's current ticket, tracked, where an append finds it (<see cref="LoadTicketAsync"/>) without a round trip of its own.
     /// </summary>
     private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, bool lookUp, CancellationToken ct) =>
         inbound.ConversationKey is null
             ? null
             : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-                ?? (lookUp ? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct) : null);
+                ?? (!lookUp ? null
+                    : db.Provider == DatabaseProvider.PostgreSql
+                        ? (await IntakeQueries.For(db).ConversationWithContactAndTicketByKey(db, inbound.Channel, inbound.ConversationKey, ct))?.Conversation
+                        : await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct));
 
     private async Task<Conversation?> OpenConversationAsync(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
@@ -656,7 +660,8 @@ public sealed partial class IntakeService(
 
     private async Task<Ticket?> LoadTicketAsync(long id, Contact sender, CancellationToken ct)
     {
-        var ticket = await IntakeQueries.For(db).TicketById(db, id, ct);
+        // Tracked already (brought with the conversation), it is the instance the query would return.
+        var ticket = db.Tickets.Local.FindEntry(id)?.Entity ?? await IntakeQueries.For(db).TicketById(db, id, ct);
 
         // A duplicate merged into another ticket sends its follow-ups there (a chain is followed a few hops).
         for (var hops = 0; ticket?.MergedIntoTicketId is { } survivor && hops < 5; hops++)

@@ -38,6 +38,24 @@ public class PostgresIntakeRoundTripsTests
         });
     }
 
+    [Fact]
+    public async Task An_append_finds_the_ticket_with_the_conversation_and_is_one_save()
+    {
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
+        var first = await ReceiveAsync(desk, Sms("SM1", "+34600111222", "VPN caída"));
+        using var commands = new CommandLog(await DatabaseNameAsync(desk));
+
+        var second = await ReceiveAsync(desk, Sms("SM2", "+34600111222", "Sigue sin funcionar"));
+
+        Assert.Equal((IntakeOutcome.AppendedToTicket, first.TicketId), (second.Outcome, second.TicketId));
+        // The conversation with its contact and current ticket, then the save (the message, the ticket, the conversation).
+        Assert.True(commands.Count <= 2, $"{commands.Count} commands: {commands}");
+        var messages = await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Messages
+            .Where(m => m.Direction == Messages.MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => new { m.TicketId, m.ConversationId, m.AuthorContactId }).ToListAsync());
+        Assert.All(messages, m => Assert.Equal((first.TicketId, first.ConversationId, first.ContactId), (m.TicketId ?? 0, m.ConversationId, m.AuthorContactId ?? 0)));
+        Assert.Equal(2, messages.Count);
+    }
+
     private static Task<string> DatabaseNameAsync(TestDesk desk) =>
         desk.InScopeAsync(sp => Task.FromResult(sp.GetRequiredService<ServiceDeskDbContext>().Database.GetDbConnection().Database));
 
