@@ -49,11 +49,11 @@ internal sealed class IntakeQueries
     /// </summary>
     public readonly Func<ServiceDeskDbContext, Channel, string, CancellationToken, Task<ConversationAndTicket?>> ConversationWithContactAndTicketByKey =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string key, CancellationToken ct) =>
-            db.Conversations
-                .Include(c => c.Contact)
-                .ThenInclude(c => c.Identities)
-                .Where(c => c.Channel == channel && c.ExternalKey == key)
-                .Select(c => new ConversationAndTicket(c, db.Tickets.FirstOrDefault(t => t.Id == c.CurrentTicketId)))
+            // A join on the ticket's key: a FirstOrDefault subquery in the projection numbers every ticket's rows (ROW_NUMBER).
+            (from c in db.Conversations.Include(c => c.Contact).ThenInclude(c => c.Identities)
+             where c.Channel == channel && c.ExternalKey == key
+             from t in db.Tickets.Where(t => t.Id == c.CurrentTicketId).DefaultIfEmpty()
+             select new ConversationAndTicket(c, t))
                 .FirstOrDefault());
 
     /// <summary>A ticket of the requester's with its service (what the chat bot's report answers refine).</summary>

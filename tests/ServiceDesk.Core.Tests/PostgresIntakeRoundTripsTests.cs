@@ -50,6 +50,8 @@ public class PostgresIntakeRoundTripsTests
         Assert.Equal((IntakeOutcome.AppendedToTicket, first.TicketId), (second.Outcome, second.TicketId));
         // The conversation with its contact and current ticket, then the save (the message, the ticket, the conversation).
         Assert.True(commands.Count <= 2, $"{commands.Count} commands: {commands}");
+        // The ticket is joined on its key, not picked from all tickets numbered (a subquery's ROW_NUMBER over the whole table).
+        Assert.DoesNotContain("ROW_NUMBER", commands.Text, StringComparison.Ordinal);
         var messages = await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Messages
             .Where(m => m.Direction == Messages.MessageDirection.Inbound).OrderBy(m => m.Id).Select(m => new { m.TicketId, m.ConversationId, m.AuthorContactId }).ToListAsync());
         Assert.All(messages, m => Assert.Equal((first.TicketId, first.ConversationId, first.ContactId), (m.TicketId ?? 0, m.ConversationId, m.AuthorContactId ?? 0)));
@@ -92,6 +94,17 @@ public class PostgresIntakeRoundTripsTests
                 lock (_commands)
                 {
                     return _commands.Count;
+                }
+            }
+        }
+
+        public string Text
+        {
+            get
+            {
+                lock (_commands)
+                {
+                    return string.Join(Environment.NewLine, _commands);
                 }
             }
         }
