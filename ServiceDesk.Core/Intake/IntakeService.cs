@@ -175,9 +175,10 @@ public sealed partial class IntakeService(
     /// <param name="keysFirst">
     /// On SQLite, new rows get their keys before the save (<see cref="SqliteKeys"/>), so that the message, and the
     /// acknowledgement that quotes the new ticket's number, go in the same save as the rows they name: a new ticket is one
-    /// save, not two. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
+    /// save, not two. On PostgreSQL they are drawn from the tables' sequences, in one round trip, when the rows are
+    /// complete (<see cref="PostgresKeys"/>), with the same result. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
     /// (the bot's turn) keep the keys the database gives, which their own saves are built around, except a first contact's
-    /// new contact and conversation.
+    /// new contact and conversation on SQLite.
     /// </param>
     private async Task<IntakeResult> ReceiveCoreAsync(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, bool keysFirst, CancellationToken ct)
@@ -302,7 +303,16 @@ public sealed partial class IntakeService(
         var oneSave = messageInFirstSave && ticket.Id != 0;
         if (!callerWrites && !oneSave)
         {
-            await db.SaveChangesAsync(ct);
+            if (keysFirst && await PostgresKeys.AssignAsync(db, ct))
+            {
+                // On PostgreSQL the new rows' keys are drawn now, in one round trip, instead of saved for: one save after the notice.
+                oneSave = true;
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
             if (contact.Id != 0 && actor == ProvisionalActor)
             {
                 // A first contact's id came with that save: the events recorded before it (the ticket opened) name the
@@ -570,13 +580,17 @@ public sealed partial class IntakeService(
     /// <summary>
     /// The message's conversation, with its contact and the contact's identities: the same tracked instance when the
     /// caller's transaction has it already, else one query (unless <paramref name="lookUp"/> is false: the caller has just
-    /// looked and found none), which also spares a returning sender's contact lookup.
+    /// looked and found none), which also spares a returning sender's contact lookup. On PostgreSQL the query also brings the
+    /// conversation's current ticket, tracked, where an append finds it (<see cref="LoadTicketAsync"/>) without a round trip of its own.
     /// </summary>
     private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, bool lookUp, CancellationToken ct) =>
         inbound.ConversationKey is null
             ? null
             : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
-                ?? (lookUp ? await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct) : null);
+                ?? (!lookUp ? null
+                    : db.Provider == DatabaseProvider.PostgreSql
+                        ? (await IntakeQueries.For(db).ConversationWithContactAndTicketByKey(db, inbound.Channel, inbound.ConversationKey, ct))?.Conversation
+                        : await IntakeQueries.For(db).ConversationWithContactByKey(db, inbound.Channel, inbound.ConversationKey, ct));
 
     private async Task<Conversation?> OpenConversationAsync(Conversation? conversation, InboundMessage inbound, Contact contact, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
@@ -649,7 +663,8 @@ public sealed partial class IntakeService(
 
     private async Task<Ticket?> LoadTicketAsync(long id, Contact sender, CancellationToken ct)
     {
-        var ticket = await IntakeQueries.For(db).TicketById(db, id, ct);
+        // Tracked already (brought with the conversation), it is the instance the query would return.
+        var ticket = db.Tickets.Local.FindEntry(id)?.Entity ?? await IntakeQueries.For(db).TicketById(db, id, ct);
 
         // A duplicate merged into another ticket sends its follow-ups there (a chain is followed a few hops).
         for (var hops = 0; ticket?.MergedIntoTicketId is { } survivor && hops < 5; hops++)
