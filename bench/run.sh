@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and writes Markdown + JSON reports under bench/results/.
-# ./bench/run.sh [--messages N] [--writers N] [--activities N] [--warmup N] [--webhooks N] [--concurrency N] [--queries N] [--email-messages N]
-#                 [--only intake|teams|teams-sqlite|teams-postgresql|teams-typing|sms|sms-sqlite|sms-postgresql|knowledge|email|sqlite|postgresql]
+# ./bench/run.sh [--messages N] [--writers N] [--activities N] [--warmup N] [--webhooks N] [--concurrency N] [--queries N] [--email-messages N] [--jobs N] [--rate N]
+#                 [--only jobs|intake|teams|teams-sqlite|teams-postgresql|teams-typing|sms|sms-sqlite|sms-postgresql|knowledge|email|sqlite|postgresql]
 # The e-mail benchmark starts its own Postfix and Dovecot (root needed, as for ./test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

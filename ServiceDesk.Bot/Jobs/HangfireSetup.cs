@@ -11,6 +11,13 @@ public static class HangfireSetup
 {
     public const string OutboxQueue = "outbox";
 
+    /// <summary>
+    /// How long a succeeded (or deleted) job stays in the job storage: the outbox row is the desk's record of a
+    /// delivery, the job only carried it out. Hangfire keeps them a day (the in-memory storage, with SQLite, for hours),
+    /// and one held in memory costs about 1.2 KB: at a thousand deliveries a second that is gigabytes, against a minute's 70 MB.
+    /// </summary>
+    public static readonly TimeSpan SucceededJobRetention = TimeSpan.FromMinutes(1);
+
     /// <summary>Job storage follows the database: in-memory with SQLite (the outbox makes that safe), else the same server.</summary>
     public static IServiceCollection AddServiceDeskJobs(this IServiceCollection services, IConfiguration configuration)
     {
@@ -42,13 +49,13 @@ public static class HangfireSetup
                         // a live instance keeps extending it for its running jobs.
                         UseSlidingInvisibilityTimeout = true,
                         InvisibilityTimeout = TimeSpan.FromMinutes(5),
-                    });
+                    }).WithJobExpirationTimeout(SucceededJobRetention);
                     break;
                 case DatabaseProvider.SqlServer:
-                    config.UseSqlServerStorage(connectionString);
+                    config.UseSqlServerStorage(connectionString).WithJobExpirationTimeout(SucceededJobRetention);
                     break;
                 default:
-                    config.UseInMemoryStorage();
+                    config.UseInMemoryStorage().WithJobExpirationTimeout(SucceededJobRetention);
                     break;
             }
         });

@@ -6,7 +6,7 @@ using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
 
 // Usage: ServiceDesk.Bench [--messages N] [--writers N] [--activities N] [--warmup N] [--webhooks N] [--concurrency N] [--queries N]
-//                         [--email-messages N] [--out DIR] [--only intake|teams|teams-sqlite|teams-postgresql|teams-typing|sms|sms-sqlite|sms-postgresql|email|knowledge|sqlite|postgresql]
+//                         [--email-messages N] [--jobs N] [--rate N] [--out DIR] [--only jobs|intake|teams|teams-sqlite|teams-postgresql|teams-typing|sms|sms-sqlite|sms-postgresql|email|knowledge|sqlite|postgresql]
 // (sqlite/postgresql: the intake benchmark on that provider; the e-mail benchmark needs root for Postfix and Dovecot)
 var messages = Argument("--messages", 6000);
 var writers = Argument("--writers", 8);
@@ -40,6 +40,12 @@ if (only is null or "sms")
 else if (only is "sms-sqlite" or "sms-postgresql")
 {
     await SmsReport.RunAsync(output, machine, webhooks, concurrency, only == "sms-sqlite" ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql);
+}
+
+if (only is "jobs")
+{
+    JobsBenchmark.Run(Argument("--jobs", 20_000), Argument("--rate", 1000));
+    return 0;
 }
 
 if (only is null or "email")
