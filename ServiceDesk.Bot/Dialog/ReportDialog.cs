@@ -140,7 +140,7 @@ internal sealed partial class ReportDialog(
         var draft = ctx.State.Report ?? new ReportDraft { FirstMessageId = ctx.InboundId };
 
         // Most answers only re-ask or move to the next question: the ticket is loaded by the few that change it (OpenedTicketAsync).
-        if (draft.TicketId is { } id && await DialogQueries.For(db).IsRequestersTicket(db, id, ctx.Contact.Id, ct))
+        if (draft.TicketId is { } id && await db.IsRequestersTicketAsync(id, ctx.Contact.Id, ct))
         {
             ctx.FileOn(id);
         }

@@ -61,6 +61,11 @@ internal sealed class IntakeQueries
         EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, long requesterId, CancellationToken ct) =>
             db.Tickets.Include(t => t.Service).FirstOrDefault(t => t.Id == id && t.RequesterId == requesterId));
 
+    /// <summary>Whether a ticket is (still) the requester's: all most of the report's answers need to be filed on it.</summary>
+    public readonly Func<ServiceDeskDbContext, long, long, CancellationToken, Task<bool>> IsRequestersTicket =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, long requesterId, CancellationToken ct) =>
+            db.Tickets.Any(t => t.Id == id && t.RequesterId == requesterId));
+
     public readonly Func<ServiceDeskDbContext, long, CancellationToken, Task<Ticket?>> TicketById =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, long id, CancellationToken ct) =>
             db.Tickets.FirstOrDefault(t => t.Id == id));

@@ -88,6 +88,10 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     public Task<Ticket?> FindRequestersTicketAsync(long ticketId, long requesterId, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).RequestersTicketWithService(this, ticketId, requesterId, cancellationToken);
 
+    /// <summary>Whether the ticket is the requester's, without loading it (a compiled query: chat turns make it).</summary>
+    public Task<bool> IsRequestersTicketAsync(long ticketId, long requesterId, CancellationToken cancellationToken) =>
+        IntakeQueries.For(this).IsRequestersTicket(this, ticketId, requesterId, cancellationToken);
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // Enums as text: readable in the database and stable when members are added.
