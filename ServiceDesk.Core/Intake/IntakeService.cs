@@ -177,8 +177,9 @@ public sealed partial class IntakeService(
     /// acknowledgement that quotes the new ticket's number, go in the same save as the rows they name: a new ticket is one
     /// save, not two. On PostgreSQL they are drawn from the tables' sequences, in one round trip, when the rows are
     /// complete (<see cref="PostgresKeys"/>), with the same result. The transactions of <see cref="ReceiveInTransactionAsync(InboundMessage, List{OutboxMessage}, bool, bool, bool, CancellationToken)"/>
-    /// (the bot's turn) keep the keys the database gives, which their own saves are built around, except a first contact's
-    /// new contact and conversation on SQLite.
+    /// (the bot's turn) keep the keys the database gives, which their own saves are built around, except for a first contact
+    /// (<c>firstContact</c>): its new contact and conversation take their keys first on SQLite, and on PostgreSQL a new
+    /// ticket's rows draw theirs from the sequences as above.
     /// </param>
     private async Task<IntakeResult> ReceiveCoreAsync(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, bool keysFirst, CancellationToken ct)
