@@ -413,18 +413,6 @@ internal sealed partial class ChatBot(
     /// <summary>Stores the bot's replies in the transcript and the dialog state on the conversation.</summary>
     private async Task<(List<BotReply> Replies, List<Message> Transcript)> FinishAsync(TurnContext ctx, Message inbound, InboundMessage received, CancellationToken ct)
     {
-        if (ctx.State.Report is { FirstMessageId: TurnContext.UnsavedInbound } draft)
-        {
-            // A report goes on over the next turns: its draft names the user's message by id, which the message gets when
-            // it is saved. Only a report that starts here and opens no ticket yet needs this save before the turn's own.
-            if (inbound.Id == 0)
-            {
-                await db.SaveChangesAsync(ct);
-            }
-
-            ctx.State = ctx.State with { Report = draft with { FirstMessageId = inbound.Id } };
-        }
-
         var replies = ctx.Replies;
         if (!ctx.Rich)
         {
@@ -456,6 +444,18 @@ internal sealed partial class ChatBot(
             };
             db.Messages.Add(stored);
             transcript.Add(stored);
+        }
+
+        if (ctx.State.Report is { FirstMessageId: TurnContext.UnsavedInbound } draft)
+        {
+            // A report goes on over the next turns: its draft names the user's message by id. The message (and the replies,
+            // which follow it) take their keys now, so the state goes in the turn's one save; a save gives them otherwise.
+            if (inbound.Id == 0 && !await MessageKeys.AssignAsync(db, [inbound, .. transcript], ct))
+            {
+                await db.SaveChangesAsync(ct);
+            }
+
+            ctx.State = ctx.State with { Report = draft with { FirstMessageId = inbound.Id } };
         }
 
         var offered = ctx.Rich ? replies.SelectMany(r => r.Choices) : replies.LastOrDefault(r => r.Choices.Count > 0)?.Choices ?? [];

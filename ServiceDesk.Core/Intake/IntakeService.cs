@@ -118,8 +118,9 @@ public sealed partial class IntakeService(
 
     /// <inheritdoc cref="OpenForConversationAsync(Conversation, Contact, ConversationTicket, CancellationToken)"/>
     /// <param name="callerSaves">
-    /// The caller saves again before it commits (the bot's turn, which writes the conversation's dialog state): the conversation's
-    /// current ticket and activity are set after this call's save and go in the caller's, so the row is updated once.
+    /// The caller saves again before it commits (the bot's turn, which writes the conversation's dialog state): the new ticket
+    /// takes its key first, and it, the messages filed on it and the conversation's current ticket and activity go in the
+    /// caller's save (the row is updated once), not in one of this call's.
     /// </param>
     public async Task<Ticket> OpenForConversationAsync(
         Conversation conversation, Contact requester, ConversationTicket request, bool callerSaves, CancellationToken cancellationToken)
@@ -147,7 +148,7 @@ public sealed partial class IntakeService(
 
         var ticket = await OpenTicketAsync(
             request.Type, request.Title ?? TitleFor(null, request.Description, requester.Language), request.Description, conversation.Channel,
-            request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, keyFirst: false, cancellationToken);
+            request.Impact, request.Urgency, request.ServiceCode, requester, $"contact:{requester.Id}", now, keyFirst: callerSaves, cancellationToken);
 
         // One save: the new ticket's key is still temporary, and EF writes the generated one into the messages
         // (through Ticket.Messages) and into the conversation's CurrentTicketId (its foreign key) as it inserts.
@@ -162,7 +163,13 @@ public sealed partial class IntakeService(
             db.Entry(conversation).Property(nameof(Conversation.CurrentTicketId)).CurrentValue = db.Entry(ticket).Property(nameof(Ticket.Id)).CurrentValue;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        // The caller's save writes it all when the ticket's key is known without one: taken first on SQLite (above), drawn
+        // from the sequences on PostgreSQL.
+        if (!callerSaves || (ticket.Id == 0 && !await PostgresKeys.AssignAsync(db, cancellationToken)))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
         if (callerSaves)
         {
             conversation.LastActivityAt = now;
@@ -371,9 +378,9 @@ public sealed partial class IntakeService(
     private async Task<IntakeResult> RecordAsync(InboundMessage inbound, Contact contact, Conversation conversation, DateTimeOffset now, bool callerSaves, CancellationToken ct)
     {
         conversation.LastActivityAt = now;
-        if (contact.Id == 0 || conversation.Id == 0)
+        if ((contact.Id == 0 || conversation.Id == 0) && !await PostgresKeys.AssignAsync(db, ct))
         {
-            // A first contact: the message needs their ids.
+            // A first contact: the message needs their ids (on PostgreSQL drawn from the sequences, without a save).
             await db.SaveChangesAsync(ct);
         }
 
