@@ -34,7 +34,7 @@ internal sealed class ReservedMessageKeys(long[] keys)
                 entry.State = EntityState.Added;
             }
 
-            var key = entry.Property(m => m.Id);
+            var key = entry.Property(nameof(Message.Id));
             if (entry.State != EntityState.Added || !key.IsTemporary)
             {
                 continue;
