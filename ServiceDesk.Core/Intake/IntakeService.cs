@@ -309,11 +309,15 @@ public sealed partial class IntakeService(
 
         // Every row knows the keys it names (a returning sender's append, or keys taken first): one save, after the notice.
         var oneSave = messageInFirstSave && ticket.Id != 0;
+        ReservedMessageKeys? messageKeys = null;
         if (!callerWrites && !oneSave)
         {
-            if (keysFirst && await PostgresKeys.AssignAsync(db, ct))
+            // The message, and the acknowledgement that a new or reopened ticket sends, are the messages the save inserts.
+            var messages = inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket ? 2 : 1;
+            if (keysFirst && await PostgresKeys.AssignAsync(db, messages, ct) is { } reserved)
             {
                 // On PostgreSQL the new rows' keys are drawn now, in one round trip, instead of saved for: one save after the notice.
+                messageKeys = reserved;
                 oneSave = true;
             }
             else
@@ -361,6 +365,7 @@ public sealed partial class IntakeService(
         // message that waited for ids, the link on the previous ticket, a notice or the note that none could be routed) saves now.
         if (!callerWrites && (oneSave || !messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket)))
         {
+            messageKeys?.Give(db, message, notice?.Message);
             await db.SaveChangesAsync(ct);
         }
 

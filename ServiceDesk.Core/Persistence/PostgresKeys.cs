@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Tickets;
 
 namespace ServiceDesk.Core.Persistence;
@@ -11,29 +13,36 @@ namespace ServiceDesk.Core.Persistence;
 /// Gives the new contacts, conversations and tickets of the current PostgreSQL transaction their keys before the save,
 /// in one round trip, so that the rows which quote them (the message, the acknowledgement that quotes the ticket's
 /// number, the conversation's current ticket, the events that name the contact) go in the same save: a new ticket is one
-/// save instead of two, each of them several dependent batches.
+/// save instead of two, each of them several dependent batches. The same statement reserves the keys of the messages
+/// the save will insert (<see cref="ReservedMessageKeys"/>), so that the acknowledgement's outbox row, which names its
+/// message, goes in the save's one batch instead of a second one that waits for the message's generated key.
 /// </summary>
 /// <remarks>
 /// The keys come from the identity columns' own sequences (<c>nextval</c>), exactly as the inserts would have drawn them:
-/// never given twice, in the order they are drawn, with the gaps a rolled-back insert leaves already. Only the keys other
-/// rows of the message quote are drawn early; messages and events keep drawing theirs as they are inserted.
+/// never given twice, in the order they are drawn, with the gaps a rolled-back insert leaves already. Events and outbox
+/// rows, which no other row of the message quotes, keep drawing theirs as they are inserted.
 /// </remarks>
 internal static class PostgresKeys
 {
     /// <summary>The tables whose new rows get their keys first, in the order they are drawn.</summary>
     private static readonly Type[] Quoted = [typeof(Contact), typeof(Conversation), typeof(Ticket)];
 
-    private static readonly ConcurrentDictionary<string, string> Statements = new();
+    /// <summary>The sequences behind those tables' and the messages' identity columns, per database, resolved once.</summary>
+    private static readonly ConcurrentDictionary<(string Server, string Database), Dictionary<string, string>> Sequences = new();
 
+    /// <summary>The <c>nextval</c> statements, per database and tables drawn from.</summary>
+    private static readonly ConcurrentDictionary<(string Server, string Database, string Tables), string> Statements = new();
+
+    /// <param name="messages">How many keys of <see cref="Message"/> rows to reserve for the save.</param>
     /// <returns>
-    /// False on another provider or outside a transaction (nothing was done); true once every added row of those tables
-    /// has its key.
+    /// Null on another provider or outside a transaction (nothing was done); else every added row of those tables has its
+    /// key, and the reserved message keys are returned.
     /// </returns>
-    public static async Task<bool> AssignAsync(ServiceDeskDbContext db, CancellationToken cancellationToken)
+    public static async Task<ReservedMessageKeys?> AssignAsync(ServiceDeskDbContext db, int messages, CancellationToken cancellationToken)
     {
         if (db.Provider != DatabaseProvider.PostgreSql || db.Database.CurrentTransaction is not { } transaction)
         {
-            return false;
+            return null;
         }
 
         // One pass over the tracked rows (each Entries() call runs the change detection), then in Quoted's order.
@@ -43,36 +52,66 @@ internal static class PostgresKeys
             .Where(e => e.Key.IsTemporary)
             .OrderBy(e => e.Order)
             .ToList();
-        if (waiting.Count == 0)
+        var messageTable = db.Model.FindEntityType(typeof(Message))!.GetTableName()!;
+        var tables = waiting.Select(e => e.Table).Concat(Enumerable.Repeat(messageTable, messages)).ToList();
+        if (tables.Count == 0)
         {
-            return true;
+            return new ReservedMessageKeys([]);
         }
 
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = transaction.GetDbTransaction();
-        command.CommandText = Statements.GetOrAdd(string.Join('\n', waiting.Select(e => e.Table)), Statement);
-        var keys = new long[waiting.Count];
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var connection = db.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
+        var database = (connection.DataSource, connection.Database);
+        if (!Sequences.TryGetValue(database, out var sequences))
         {
-            await reader.ReadAsync(cancellationToken);
-            for (var i = 0; i < keys.Length; i++)
-            {
-                keys[i] = reader.GetInt64(i);
-            }
+            sequences = await SequencesAsync(db, connection, dbTransaction, cancellationToken);
+            Sequences.TryAdd(database, sequences);
         }
 
-        for (var i = 0; i < keys.Length; i++)
+        var statement = Statements.GetOrAdd(
+            (database.DataSource, database.Database, string.Join('\n', tables)), static (_, named) => Statement(named.tables, named.sequences), (tables, sequences));
+        var keys = await ReadRowAsync(connection, dbTransaction, statement, tables.Count, (r, i) => r.GetInt64(i), cancellationToken);
+        for (var i = 0; i < waiting.Count; i++)
         {
             // A permanent key: EF carries it into the foreign keys that held the temporary one.
             waiting[i].Key.CurrentValue = keys[i];
             waiting[i].Key.IsTemporary = false;
         }
 
-        return true;
+        return new ReservedMessageKeys(keys[waiting.Count..]);
+    }
+
+    /// <summary>
+    /// The sequences' names, for the statements to name them: resolving them (<c>pg_get_serial_sequence</c>) in every
+    /// statement cost the server more than drawing the keys.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> SequencesAsync(
+        ServiceDeskDbContext db, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var tables = Quoted.Append(typeof(Message)).Select(type => db.Model.FindEntityType(type)!.GetTableName()!).ToList();
+        var resolve = "SELECT " + string.Join(", ", tables.Select(table => $"pg_get_serial_sequence('\"{table}\"', 'Id')"));
+        var names = await ReadRowAsync(connection, transaction, resolve, tables.Count, (r, i) => r.GetString(i), cancellationToken);
+        return tables.Zip(names).ToDictionary(p => p.First, p => p.Second);
     }
 
     /// <summary>One <c>nextval</c> per key, from the sequence behind the table's identity column.</summary>
-    private static string Statement(string tables) =>
-        "SELECT " + string.Join(", ", tables.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(table => $"nextval(pg_get_serial_sequence('\"{table}\"', 'Id'))"));
+    private static string Statement(List<string> tables, Dictionary<string, string> sequences) =>
+        "SELECT " + string.Join(", ", tables.Select(table => $"nextval('{sequences[table].Replace("'", "''", StringComparison.Ordinal)}')"));
+
+    private static async Task<T[]> ReadRowAsync<T>(
+        DbConnection connection, DbTransaction transaction, string sql, int columns, Func<DbDataReader, int, T> read, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        var values = new T[columns];
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        for (var i = 0; i < columns; i++)
+        {
+            values[i] = read(reader, i);
+        }
+
+        return values;
+    }
 }

@@ -71,4 +71,40 @@ public class IntakeKeysTests
             Assert.DoesNotContain("contact:0", actors);
         });
     }
+
+    [Theory]
+    [MemberData(nameof(Providers), MemberType = typeof(IntakeTests))]
+    public async Task A_conversations_messages_are_numbered_in_the_order_their_transactions_came(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+
+        // A first contact's new ticket, an append, then a returning sender's new ticket in the same conversation: what a
+        // transcript filed from a message's id on (ConversationTicket.FileMessagesFrom) relies on.
+        var first = await ReceiveAsync(desk, Sms("SM1", "+34600111222", "La VPN no conecta"));
+        var append = await ReceiveAsync(desk, Sms("SM2", "+34600111222", "Desde casa"));
+        var followUp = await ReceiveAsync(desk, Sms("SM3", "+34600111222", "Otra cosa") with { StartsNewTicket = true });
+
+        Assert.Equal(
+            (IntakeOutcome.CreatedTicket, IntakeOutcome.AppendedToTicket, IntakeOutcome.CreatedTicket),
+            (first.Outcome, append.Outcome, followUp.Outcome));
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            var messages = await db.Messages.Where(m => m.ConversationId == first.ConversationId).OrderBy(m => m.Id)
+                .Select(m => new { m.Id, m.ExternalId, m.Kind, m.TicketId }).ToListAsync();
+
+            // Each transaction's messages (a new ticket's: the message and its acknowledgement) after the previous one's.
+            Assert.Equal(5, messages.Count);
+            Assert.Equal(["SM1", "ack"], messages[..2].Select(m => m.ExternalId ?? "ack").Order(StringComparer.Ordinal));
+            Assert.Equal("SM2", messages[2].ExternalId);
+            Assert.Equal(["SM3", "ack"], messages[3..].Select(m => m.ExternalId ?? "ack").Order(StringComparer.Ordinal));
+            Assert.Equal([first.TicketId, first.TicketId, first.TicketId, followUp.TicketId, followUp.TicketId], messages.Select(m => m.TicketId ?? 0));
+            Assert.All(messages.Where(m => m.ExternalId is null), m => Assert.Equal(Messages.MessageKind.Acknowledgement, m.Kind));
+            Assert.Equal([first.MessageId, append.MessageId, followUp.MessageId], messages.Where(m => m.ExternalId is not null).Select(m => m.Id));
+
+            // Each acknowledgement's outbox row sends it.
+            var sent = await db.Outbox.OrderBy(o => o.MessageId).Select(o => o.MessageId).ToListAsync();
+            Assert.Equal(messages.Where(m => m.ExternalId is null).Select(m => m.Id), sent);
+        });
+    }
 }
