@@ -354,7 +354,15 @@ public sealed partial class IntakeService(
         // message that waited for ids, the link on the previous ticket, a notice or the note that none could be routed) saves now.
         if (!callerWrites && (oneSave || !messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket)))
         {
-            await db.SaveChangesAsync(ct);
+            // Inside SQLite's write gate, the message's own transaction saves its rows without SaveChanges' preparations.
+            if (keysFirst && !firstContact)
+            {
+                await SqliteRowWriter.SaveChangesAsync(db, ct);
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
         }
 
         return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);
