@@ -165,7 +165,7 @@ public sealed partial class IntakeService(
 
         // The caller's save writes it all when the ticket's key is known without one: taken first on SQLite (above), drawn
         // from the sequences on PostgreSQL.
-        if (!callerSaves || (ticket.Id == 0 && !await PostgresKeys.AssignAsync(db, cancellationToken)))
+        if (!callerSaves || (ticket.Id == 0 && await PostgresKeys.AssignAsync(db, messages: 0, cancellationToken) is null))
         {
             await db.SaveChangesAsync(cancellationToken);
         }
@@ -391,7 +391,7 @@ public sealed partial class IntakeService(
     private async Task<IntakeResult> RecordAsync(InboundMessage inbound, Contact contact, Conversation conversation, DateTimeOffset now, bool callerSaves, CancellationToken ct)
     {
         conversation.LastActivityAt = now;
-        if ((contact.Id == 0 || conversation.Id == 0) && !await PostgresKeys.AssignAsync(db, ct))
+        if ((contact.Id == 0 || conversation.Id == 0) && await PostgresKeys.AssignAsync(db, messages: 0, ct) is null)
         {
             // A first contact: the message needs their ids (on PostgreSQL drawn from the sequences, without a save).
             await db.SaveChangesAsync(ct);

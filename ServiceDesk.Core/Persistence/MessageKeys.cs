@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
-using Microsoft.EntityFrameworkCore.Storage;
 using ServiceDesk.Core.Messages;
 
 namespace ServiceDesk.Core.Persistence;
@@ -15,7 +14,7 @@ public static class MessageKeys
     /// <returns>False outside a transaction, or when one of them is not tracked as added yet (nothing was done): save for the keys instead.</returns>
     public static async Task<bool> AssignAsync(ServiceDeskDbContext db, IReadOnlyList<Message> messages, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is not { } transaction)
+        if (db.Database.CurrentTransaction is null)
         {
             return false;
         }
@@ -57,17 +56,10 @@ public static class MessageKeys
             return true;
         }
 
-        // PostgreSQL: from the identity column's own sequence, as the insert would draw them; the others keep drawing theirs then.
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = transaction.GetDbTransaction();
-        command.CommandText = $"""SELECT nextval(pg_get_serial_sequence('"{db.Model.FindEntityType(typeof(Message))!.GetTableName()}"', 'Id')) FROM generate_series(1, {waiting.Count}) ORDER BY 1""";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        foreach (var entry in waiting)
-        {
-            await reader.ReadAsync(cancellationToken);
-            Assign(entry, reader.GetInt64(0));
-        }
-
+        // PostgreSQL: from the identity column's own sequence, as the insert would draw them, ascending in the order named;
+        // the others keep drawing theirs then.
+        var reserved = await PostgresKeys.AssignAsync(db, waiting.Count, cancellationToken);
+        reserved!.Give(db, [.. waiting.Select(e => e.Entity)]);
         return true;
     }
 
