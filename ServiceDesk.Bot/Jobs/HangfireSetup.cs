@@ -23,6 +23,7 @@ public static class HangfireSetup
     {
         var provider = DatabaseOptions.ReadProvider(configuration);
         var connectionString = configuration.GetConnectionString("ServiceDesk");
+        DeskJobFilters.TrimDefaults(GlobalJobFilters.Filters);
         services.AddHangfire(config =>
         {
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

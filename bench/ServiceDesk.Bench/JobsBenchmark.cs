@@ -1,3 +1,5 @@
+extern alias host;
+
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -5,6 +7,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.InMemory;
 using Hangfire.States;
+using host::ServiceDesk.Bot.Jobs;
 
 namespace ServiceDesk.Bench;
 
@@ -13,6 +16,7 @@ namespace ServiceDesk.Bench;
 /// expression per call, as Hangfire's samples do, against a job built from a cached method), then end to end (enqueue,
 /// fetch, run a no-op delivery, state changes) at a steady rate for several worker counts, and the memory a succeeded
 /// job holds in the storage until it expires. CPU and allocations per job are the figures to compare on a shared machine.
+/// End to end runs alternate Hangfire's default global filters with the desk's (<see cref="DeskJobFilters"/>).
 /// </summary>
 internal static class JobsBenchmark
 {
@@ -23,9 +27,21 @@ internal static class JobsBenchmark
         MeasureEnqueue("job from cached method", jobs, (client, id) => client.Create(new Job(typeof(NoOpDelivery), NoOpDelivery.Method, id, CancellationToken.None), new EnqueuedState("outbox")));
         MeasureEnqueue("expression per call", jobs, (client, id) => client.Enqueue<NoOpDelivery>(j => j.RunAsync(id, CancellationToken.None)));
         MeasureEnqueue("job from cached method", jobs, (client, id) => client.Create(new Job(typeof(NoOpDelivery), NoOpDelivery.Method, id, CancellationToken.None), new EnqueuedState("outbox")));
-        foreach (var workers in new[] { 8, 2, 4, 1, 8, 2 })
+        var defaults = GlobalJobFilters.Filters.Select(f => (f.Instance, f.Order)).ToList();
+        foreach (var desk in new[] { false, true, false, true, false, true })
         {
-            MeasureEndToEnd(workers, jobs, rate);
+            GlobalJobFilters.Filters.Clear();
+            foreach (var (filter, order) in defaults)
+            {
+                GlobalJobFilters.Filters.Add(filter, order);
+            }
+
+            if (desk)
+            {
+                DeskJobFilters.TrimDefaults(GlobalJobFilters.Filters);
+            }
+
+            MeasureEndToEnd(desk ? "the desk's filters" : "Hangfire's default filters", 8, jobs, rate);
         }
     }
 
@@ -48,7 +64,7 @@ internal static class JobsBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"enqueue, {how}: {cpuPerJob:F1} µs CPU/job, {(GC.GetTotalAllocatedBytes(true) - allocated) / jobs} B/job"));
     }
 
-    private static void MeasureEndToEnd(int workers, int jobs, int rate)
+    private static void MeasureEndToEnd(string filters, int workers, int jobs, int rate)
     {
         using var storage = new InMemoryStorage();
         var client = new BackgroundJobClient(storage);
@@ -66,7 +82,7 @@ internal static class JobsBenchmark
             var heldPerJob = (GC.GetTotalMemory(true) - heldBefore) / jobs;
             var latencies = activator.Latencies(1000, jobs);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"end to end, {workers} workers: {cpuPerJob:F1} µs CPU/job, {allocatedPerJob} B/job, {heldPerJob} B held/succeeded job, enqueue-to-run p50 {Percentile(latencies, 0.5):F2} ms p99 {Percentile(latencies, 0.99):F2} ms, {jobs / elapsed.TotalSeconds:F0} jobs/s, load {SmsReport.LoadAverage()}"));
+                $"end to end, {workers} workers, {filters}: {cpuPerJob:F1} µs CPU/job, {allocatedPerJob} B/job, {heldPerJob} B held/succeeded job, enqueue-to-run p50 {Percentile(latencies, 0.5):F2} ms p99 {Percentile(latencies, 0.99):F2} ms, {jobs / elapsed.TotalSeconds:F0} jobs/s, load {SmsReport.LoadAverage()}"));
         }
     }
 

@@ -64,6 +64,49 @@ public class OutboxJobTests
         Assert.InRange(expireAt.Value, before + HangfireSetup.SucceededJobRetention - slack, after + HangfireSetup.SucceededJobRetention + slack);
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_failed_delivery_job_is_retried_five_times_then_left_failed(DatabaseProvider provider)
+    {
+        await using var factory = await DeskFactory.CreateAsync(provider);
+        var client = factory.Services.GetRequiredService<IBackgroundJobClient>();
+        var storage = factory.Services.GetRequiredService<JobStorage>();
+
+        // Scheduled an hour ahead, so that no worker runs it meanwhile; each failure goes through the state machine's election.
+        var id = client.Create(Job.FromExpression<OutboxDeliveryJob>(j => j.RunAsync(long.MaxValue, CancellationToken.None)), new ScheduledState(TimeSpan.FromHours(1)));
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            client.ChangeState(id, new FailedState(new TimeoutException("the database is away")), ScheduledState.StateName);
+            Assert.Equal(ScheduledState.StateName, storage.GetMonitoringApi().JobDetails(id).History[0].StateName);
+        }
+
+        client.ChangeState(id, new FailedState(new TimeoutException("the database is away")), ScheduledState.StateName);
+
+        Assert.Equal(FailedState.StateName, storage.GetMonitoringApi().JobDetails(id).History[0].StateName);
+        using var connection = storage.GetConnection();
+        Assert.Equal("5", connection.GetJobParameter(id, "RetryCount"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_delivery_job_stores_no_culture_and_counts_no_history(DatabaseProvider provider)
+    {
+        await using var factory = await DeskFactory.CreateAsync(provider);
+        var client = factory.Services.GetRequiredService<IBackgroundJobClient>();
+        var storage = factory.Services.GetRequiredService<JobStorage>();
+
+        var id = client.Create(Job.FromExpression<OutboxDeliveryJob>(j => j.RunAsync(long.MaxValue, CancellationToken.None)), new ScheduledState(TimeSpan.FromHours(1)));
+        client.ChangeState(id, new SucceededState(null, 0, 0), ScheduledState.StateName);
+
+        using var connection = storage.GetConnection();
+        Assert.Null(connection.GetJobParameter(id, "CurrentCulture"));
+        Assert.Null(connection.GetJobParameter(id, "CurrentUICulture"));
+        var monitoring = storage.GetMonitoringApi();
+        Assert.Equal(SucceededState.StateName, monitoring.JobDetails(id).History[0].StateName);
+        Assert.All(monitoring.SucceededByDatesCount().Values, count => Assert.Equal(0, count));
+        Assert.All(monitoring.HourlySucceededJobs().Values, count => Assert.Equal(0, count));
+    }
+
     private static void AssertDelivery(long outboxId, Job job)
     {
         Assert.Equal(typeof(OutboxDeliveryJob), job.Type);
