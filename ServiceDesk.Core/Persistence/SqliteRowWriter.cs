@@ -24,7 +24,6 @@ namespace ServiceDesk.Core.Persistence;
 /// their concurrency tokens checked) of entity types mapped to a table of their own, with one integer key column, and no
 /// values the database computes apart from that key. Not covered (left to SaveChanges): deletions, anything else.
 /// </remarks>
-/// </remarks>
 internal static class SqliteRowWriter
 {
     private static readonly ConditionalWeakTable<IModel, Plan> Plans = [];
