@@ -366,7 +366,16 @@ public sealed partial class IntakeService(
         if (!callerWrites && (oneSave || !messageInFirstSave || previous is not null || (inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket)))
         {
             messageKeys?.Give(db, message, notice?.Message);
-            await db.SaveChangesAsync(ct);
+
+            // Inside SQLite's write gate, the message's own transaction saves its rows without SaveChanges' preparations.
+            if (keysFirst && !firstContact)
+            {
+                await SqliteRowWriter.SaveChangesAsync(db, ct);
+            }
+            else
+            {
+                await db.SaveChangesAsync(ct);
+            }
         }
 
         return new IntakeResult(outcome, message.Id, ticket.Id, numbers.Format(ticket.Id), contact.Id, conversation?.Id);

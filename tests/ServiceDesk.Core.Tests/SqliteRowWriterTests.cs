@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Priorities;
+using ServiceDesk.Core.Sla;
+using ServiceDesk.Core.Tickets;
+using ServiceDesk.Testing;
+
+namespace ServiceDesk.Core.Tests;
+
+/// <summary>
+/// The intake's rows on SQLite are saved without SaveChanges (<see cref="SqliteRowWriter"/>): what it stores must be what
+/// SaveChanges stores, column by column, a lost race must fail the same way, and everything registered with EF (command
+/// interceptors, the command log, SaveChanges interceptors and events) must see the save as it sees SaveChanges.
+/// </summary>
+public class SqliteRowWriterTests
+{
+    public static TheoryData<DatabaseProvider> Providers => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_command_interceptor_sees_every_row_a_message_writes_and_its_refusal_leaves_nothing_half_written(DatabaseProvider provider)
+    {
+        var statements = new RefusingStatements(provider);
+        await using var desk = await TestDesk.CreateAsync(provider, statements.AddTo);
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
+        var before = await CountRowsAsync(desk);
+
+        // An append: its message, and the ticket it changes, each through the interceptor.
+        statements.Clear();
+        var appended = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM2", "+34600111222", "Sigue sin conectar"));
+        Assert.Equal(IntakeOutcome.AppendedToTicket, appended.Outcome);
+        var seen = statements.Seen();
+        Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Messages\"", StringComparison.Ordinal));
+        Assert.Contains(seen, s => s.StartsWith("UPDATE \"Tickets\"", StringComparison.Ordinal));
+
+        // A new sender's message whose insert the database refuses: its contact, ticket and acknowledgement go with it.
+        before = await CountRowsAsync(desk);
+        statements.Clear();
+        statements.Refuse("no arranca");
+        var refused = await Assert.ThrowsAnyAsync<DbUpdateException>(() =>
+            IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM3", "+34600333444", "El portátil no arranca")));
+        Assert.IsType(provider == DatabaseProvider.Sqlite ? typeof(SqliteException) : typeof(PostgresException), refused.InnerException);
+        seen = statements.Seen();
+        Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Tickets\"", StringComparison.Ordinal));
+        Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Messages\"", StringComparison.Ordinal));
+        Assert.Equal(before, await CountRowsAsync(desk));
+
+        // Its redelivery, once the database takes it, is saved whole, once.
+        statements.Refuse(null);
+        var redelivered = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM3", "+34600333444", "El portátil no arranca"));
+        Assert.Equal(IntakeOutcome.CreatedTicket, redelivered.Outcome);
+        var after = await CountRowsAsync(desk);
+        Assert.Equal(before["Tickets"] + 1, after["Tickets"]);
+        Assert.Equal(before["Contacts"] + 1, after["Contacts"]);
+        Assert.Equal(1, await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Messages.CountAsync(m => m.ExternalId == "SM3")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_command_log_shows_every_statement_of_a_message_with_its_timing(DatabaseProvider provider)
+    {
+        var log = new CommandLog();
+        await using var desk = await TestDesk.CreateAsync(provider, services => services.AddLogging(b =>
+            b.AddProvider(log).AddFilter<CommandLog>(DbLoggerCategory.Database.Command.Name, LogLevel.Information)));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
+
+        log.Clear();
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM2", "+34600111222", "Sigue sin conectar"));
+        var executed = log.Executed();
+        Assert.Contains(executed, e => e.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal));
+        Assert.Contains(executed, e => e.Contains("UPDATE \"Tickets\"", StringComparison.Ordinal));
+        Assert.All(executed, e => Assert.StartsWith("Executed DbCommand (", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_context_with_SaveChanges_interceptors_or_event_handlers_is_saved_by_SaveChanges()
+    {
+        var saves = new CountingSaves();
+        await using var intercepted = await TestDesk.CreateAsync(
+            DatabaseProvider.Sqlite, services => services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(saves)));
+        await SeedAsync(intercepted);
+        var before = saves.Count;
+        Assert.False(await ChangeAsync(intercepted, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None)));
+        Assert.Equal(before + 1, saves.Count);
+
+        await using var handled = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        await SeedAsync(handled);
+        var events = new List<string>();
+        Assert.False(await ChangeAsync(handled, db =>
+        {
+            db.SavingChanges += (_, _) => events.Add("saving");
+            db.SavedChanges += (_, e) => events.Add($"saved {e.EntitiesSavedCount}");
+            return SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None);
+        }));
+        Assert.Equal("saving", events[0]);
+        Assert.StartsWith("saved ", events[1], StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task Stores_every_column_as_SaveChanges_does()
+    {
+        await using var written = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        await using var saved = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+
+        foreach (var desk in new[] { written, saved })
+        {
+            await SeedAsync(desk);
+        }
+
+        // Both kinds of row a message writes: new rows (keys taken first, and keys SQLite gives, which the rows naming
+        // them take), and changed columns of stored rows with concurrency tokens.
+        var wroteItself = await ChangeAsync(written, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None));
+        await ChangeAsync(saved, async db =>
+        {
+            await db.SaveChangesAsync();
+            return false;
+        });
+
+        Assert.True(wroteItself, "the writer left the save to SaveChanges");
+        var expected = await DumpAsync(saved);
+        var actual = await DumpAsync(written);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (table, rows) in expected)
+        {
+            Assert.True(rows.Count > 0 || table is not ("Tickets" or "Messages" or "Outbox" or "Conversations"), $"no {table} rows to compare");
+            Assert.Equal(rows, actual[table]);
+        }
+    }
+
+    [Fact]
+    public async Task A_row_changed_since_it_was_read_fails_as_a_lost_race()
+    {
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        var ticketId = await SeedAsync(desk);
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => desk.InScopeAsync(sp =>
+            sp.GetRequiredService<WriteTransaction>().RunAsync(
+                async ct =>
+                {
+                    var db = sp.GetRequiredService<ServiceDeskDbContext>();
+                    var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, ct);
+                    await db.Tickets.Where(t => t.Id == ticketId).ExecuteUpdateAsync(u => u.SetProperty(t => t.Version, t => t.Version + 1), ct);
+                    ticket.ChangeStatus(TicketStatus.Pending, "agent:ana", sp.GetRequiredService<SlaClock>(), desk.Time.GetUtcNow());
+                    return await SqliteRowWriter.SaveChangesAsync(db, ct);
+                },
+                CancellationToken.None)));
+    }
+
+    private static Task<Dictionary<string, int>> CountRowsAsync(TestDesk desk) => desk.InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<ServiceDeskDbContext>();
+        return new Dictionary<string, int>
+        {
+            ["Contacts"] = await db.Contacts.CountAsync(),
+            ["Conversations"] = await db.Conversations.CountAsync(),
+            ["Tickets"] = await db.Tickets.CountAsync(),
+            ["Messages"] = await db.Messages.CountAsync(),
+            ["Outbox"] = await db.Outbox.CountAsync(),
+        };
+    });
+
+    private static async Task<long> SeedAsync(TestDesk desk) => await desk.InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<ServiceDeskDbContext>();
+        var now = desk.Time.GetUtcNow();
+        var contact = new Contact { DisplayName = "Ana", Language = "es", CreatedAt = now, Identities = [new ContactIdentity { Channel = Channel.Sms, Address = "+34600000001" }] };
+        var ticket = Ticket.Create(TicketType.Incident, "Printer", "It jams", contact, Channel.Sms, Impact.Low, Urgency.Low, null, "contact:1", sp.GetRequiredService<SlaClock>(), now);
+        db.Conversations.Add(new Conversation { Channel = Channel.Sms, ExternalKey = "+34600000001|+34900000000", Contact = contact, CreatedAt = now, LastActivityAt = now });
+        db.Tickets.Add(ticket);
+        await db.SaveChangesAsync();
+        return ticket.Id;
+    });
+
+    private static Task<bool> ChangeAsync(TestDesk desk, Func<ServiceDeskDbContext, Task<bool>> save) => desk.InScopeAsync(sp =>
+        sp.GetRequiredService<WriteTransaction>().RunAsync(
+            async ct =>
+            {
+                var db = sp.GetRequiredService<ServiceDeskDbContext>();
+                var sla = sp.GetRequiredService<SlaClock>();
+                desk.Time.Advance(TimeSpan.FromMinutes(3));
+                var now = desk.Time.GetUtcNow();
+
+                var conversation = await db.Conversations.Include(c => c.Contact).SingleAsync(ct);
+                var stored = await db.Tickets.SingleAsync(ct);
+                stored.ChangeStatus(TicketStatus.Pending, "agent:ana", sla, now);
+                stored.Messages.Add(new Message
+                {
+                    Channel = Channel.Sms,
+                    Direction = MessageDirection.Inbound,
+                    Kind = MessageKind.UserMessage,
+                    ExternalId = "SM-2",
+                    Body = "Still jams",
+                    Author = "Ana",
+                    AuthorContactId = conversation.ContactId,
+                    ConversationId = conversation.Id,
+                    Attachments = [new AttachmentInfo("jam.jpg", "image/jpeg", 2048, "https://example.com/jam.jpg")],
+                    DeliveryState = DeliveryState.NotApplicable,
+                    CreatedAt = now,
+                });
+
+                // A new sender's rows, keys taken first where the intake takes them.
+                var contact = new Contact
+                {
+                    Id = await SqliteKeys.NextAsync<Contact>(db, ct) ?? 0,
+                    DisplayName = "Luis \"el de redes\"",
+                    Language = "en",
+                    CreatedAt = now,
+                    Identities = [new ContactIdentity { Channel = Channel.Sms, Address = "+34600000002" }],
+                };
+                db.Contacts.Add(contact);
+                var ticket = Ticket.Create(TicketType.ServiceRequest, "VPN", "No VPN", contact, Channel.Sms, Impact.High, Urgency.Medium, null, $"contact:{contact.Id}", sla, now);
+                ticket.Id = await SqliteKeys.NextAsync<Ticket>(db, ct) ?? 0;
+                ticket.RelatedTicketId = stored.Id;
+                db.Tickets.Add(ticket);
+                var acknowledgement = new Message
+                {
+                    Channel = Channel.Sms,
+                    Direction = MessageDirection.Outbound,
+                    Kind = MessageKind.Acknowledgement,
+                    Body = "SD-2 opened",
+                    Author = "Desk",
+                    Recipient = "+34600000002",
+                    DeliveryState = DeliveryState.Queued,
+                    CreatedAt = now,
+                };
+                ticket.Messages.Add(acknowledgement);
+                db.Outbox.Add(new OutboxMessage { Message = acknowledgement, DeliveryKey = new Guid("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), CreatedAt = now, NextAttemptAt = now, Payload = "{}" });
+
+                // A stored row's columns changed, one of them naming the new ticket by its key.
+                conversation.LastActivityAt = now;
+                conversation.ReplyHandle = "handle-2";
+                conversation.CurrentTicketId = ticket.Id;
+                return await save(db);
+            },
+            CancellationToken.None));
+
+    /// <summary>Every row of every table, as SQLite stores it (text, integers, nulls), in key order.</summary>
+    private static Task<Dictionary<string, List<string>>> DumpAsync(TestDesk desk) => desk.InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<ServiceDeskDbContext>();
+        var tables = db.Model.GetEntityTypes().Select(t => t.GetTableName()).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        var dump = new Dictionary<string, List<string>>();
+        foreach (var table in tables)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i =>
+                    $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : $"{reader.GetFieldType(i).Name}:{reader.GetValue(i)}")}")));
+            }
+
+            dump[table] = rows;
+        }
+
+        return dump;
+    });
+
+    /// <summary>
+    /// Records the INSERT and UPDATE statements of every context and makes the database refuse the insert of a message
+    /// whose text contains a marker, with an error of the data as the provider gives it.
+    /// </summary>
+    private sealed class RefusingStatements(DatabaseProvider provider) : DbCommandInterceptor
+    {
+        private readonly ConcurrentQueue<string> _seen = new();
+        private volatile string? _marker;
+
+        public void AddTo(IServiceCollection services)
+        {
+            services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(this));
+            services.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(this));
+        }
+
+        public void Refuse(string? marker) => _marker = marker;
+
+        public void Clear() => _seen.Clear();
+
+        public List<string> Seen() => [.. _seen];
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            See(command);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            See(command);
+            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
+        }
+
+        private void See(DbCommand command)
+        {
+            // A save may hold several statements in one command (PostgreSQL batches them).
+            foreach (var statement in command.CommandText.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (statement.StartsWith("INSERT", StringComparison.Ordinal) || statement.StartsWith("UPDATE", StringComparison.Ordinal))
+                {
+                    _seen.Enqueue(statement);
+                }
+            }
+
+            if (_marker is { } marker
+                && command.CommandText.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal)
+                && command.Parameters.Cast<DbParameter>().Any(p => p.Value is string text && text.Contains(marker, StringComparison.Ordinal)))
+            {
+                throw provider == DatabaseProvider.Sqlite
+                    ? new SqliteException("CHECK constraint failed", 19)
+                    : new PostgresException("value too long for type character varying(500)", "ERROR", "ERROR", PostgresErrorCodes.StringDataRightTruncation);
+            }
+        }
+    }
+
+    /// <summary>The executed-command entries of EF's Database.Command log.</summary>
+    private sealed class CommandLog : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _executed = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName == DbLoggerCategory.Database.Command.Name ? _executed : null);
+
+        public void Clear() => _executed.Clear();
+
+        public List<string> Executed() => [.. _executed];
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string>? executed) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => executed is not null;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (eventId.Id == RelationalEventId.CommandExecuted.Id)
+                {
+                    executed?.Enqueue(formatter(state, exception));
+                }
+            }
+        }
+    }
+
+    private sealed class CountingSaves : SaveChangesInterceptor
+    {
+        private int _count;
+
+        public int Count => _count;
+
+        public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _count);
+            return base.SavedChangesAsync(eventData, result, cancellationToken);
+        }
+    }
+}
