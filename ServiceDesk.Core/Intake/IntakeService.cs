@@ -580,7 +580,7 @@ public sealed partial class IntakeService(
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
         // Without a look-up the caller has just found no such contact in this transaction: the change tracker has none either.
-        var contact = lookUp ? db.TrackedContact(inbound.Channel, address) ?? await db.FindContactAsync(inbound.Channel, address, ct) : null;
+        var contact = lookUp ? db.TrackedContact(inbound.Channel, address) ?? await FindSenderAsync(inbound, address, ct) : null;
         if (contact is not null)
         {
             return contact;
@@ -713,7 +713,7 @@ public sealed partial class IntakeService(
         Contact contact, string actor, DateTimeOffset now, bool keyFirst, CancellationToken ct)
     {
         var code = serviceCode ?? DefaultServiceCode;
-        var service = await IntakeQueries.For(db).ServiceByCode(db, code, ct)
+        var service = BroughtWithSender(code) ?? await IntakeQueries.For(db).ServiceByCode(db, code, ct)
             ?? await IntakeQueries.For(db).ServiceByCode(db, DefaultServiceCode, ct);
         var ticket = Ticket.Create(type, title, text, contact, channel, impact, urgency, service, actor, sla, now);
         if (keyFirst && await SqliteKeys.NextAsync<Ticket>(db, ct) is { } id)

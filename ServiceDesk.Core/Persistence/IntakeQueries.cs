@@ -31,6 +31,24 @@ internal sealed class IntakeQueries
                     .Select(i => i.ContactId)
                     .FirstOrDefault()));
 
+    /// <summary>
+    /// <see cref="ContactByAddress"/> with the service a new ticket goes under, for PostgreSQL's intake, where every query is a
+    /// round trip: a sender looked up by address writes on a conversation the desk does not know, which opens a ticket as a rule.
+    /// The service is the row the query starts from (a contact need not exist): none when no service has the code.
+    /// </summary>
+    public readonly Func<ServiceDeskDbContext, Channel, string, string, CancellationToken, Task<ServiceAndContact?>> ContactByAddressWithService =
+        EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string address, string code, CancellationToken ct) =>
+            (from s in db.Services.Include(s => s.AssignmentGroup)
+             where s.Code == code
+             from c in db.Contacts.Include(c => c.Identities)
+                 .Where(c => c.Id == db.ContactIdentities
+                     .Where(i => i.Channel == channel && i.Address == address)
+                     .Select(i => i.ContactId)
+                     .FirstOrDefault())
+                 .DefaultIfEmpty()
+             select new ServiceAndContact(s, c))
+                .FirstOrDefault());
+
     public readonly Func<ServiceDeskDbContext, Channel, string, CancellationToken, Task<Conversation?>> ConversationByKey =
         EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string key, CancellationToken ct) =>
             db.Conversations.FirstOrDefault(c => c.Channel == channel && c.ExternalKey == key));
@@ -87,6 +105,9 @@ internal sealed class IntakeQueries
         EF.CompileAsyncQuery((ServiceDeskDbContext db, long conversationId, long fromId) =>
             db.Messages.Where(m => m.ConversationId == conversationId && m.TicketId == null && m.Id >= fromId));
 }
+
+/// <summary>A service and the contact owning an address (null when none does), both tracked.</summary>
+internal sealed record ServiceAndContact(Service Service, Contact? Contact);
 
 /// <summary>A conversation and its current ticket (null when it has none), both tracked.</summary>
 internal sealed record ConversationAndTicket(Conversation Conversation, Ticket? Ticket);
