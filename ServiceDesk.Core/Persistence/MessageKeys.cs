@@ -44,7 +44,7 @@ public static class MessageKeys
                 var next = (await SqliteKeys.NextAsync<Message>(db, cancellationToken))!.Value;
                 foreach (var entry in waiting)
                 {
-                    Assign(entry, next++);
+                    PermanentKey.Give(entry.Property(m => m.Id), next++);
                 }
             }
 
@@ -57,17 +57,9 @@ public static class MessageKeys
         }
 
         // PostgreSQL: from the identity column's own sequence, as the insert would draw them, ascending in the order named;
-        // the others keep drawing theirs then.
-        var reserved = await PostgresKeys.AssignAsync(db, waiting.Count, cancellationToken);
+        // the others keep drawing theirs then. The change detection ran above, and nothing has changed since.
+        var reserved = await PostgresKeys.AssignAsync(db, waiting.Count, detectChanges: false, cancellationToken);
         reserved!.Give(db, [.. waiting.Select(e => e.Entity)]);
         return true;
-    }
-
-    private static void Assign(EntityEntry<Message> entry, long key)
-    {
-        // A permanent key: EF carries it into the rows that name the message by the temporary one.
-        var id = entry.Property(m => m.Id);
-        id.CurrentValue = key;
-        id.IsTemporary = false;
     }
 }

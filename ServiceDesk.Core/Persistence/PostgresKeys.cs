@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Storage;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
@@ -38,20 +39,35 @@ internal static class PostgresKeys
     /// Null on another provider or outside a transaction (nothing was done); else every added row of those tables has its
     /// key, and the reserved message keys are returned.
     /// </returns>
-    public static async Task<ReservedMessageKeys?> AssignAsync(ServiceDeskDbContext db, int messages, CancellationToken cancellationToken)
+    public static Task<ReservedMessageKeys?> AssignAsync(ServiceDeskDbContext db, int messages, CancellationToken cancellationToken) =>
+        AssignAsync(db, messages, detectChanges: true, cancellationToken);
+
+    /// <inheritdoc cref="AssignAsync(ServiceDeskDbContext, int, CancellationToken)"/>
+    /// <param name="detectChanges">False when the caller has just run the change detection and changed nothing since.</param>
+    public static async Task<ReservedMessageKeys?> AssignAsync(ServiceDeskDbContext db, int messages, bool detectChanges, CancellationToken cancellationToken)
     {
         if (db.Provider != DatabaseProvider.PostgreSql || db.Database.CurrentTransaction is not { } transaction)
         {
             return null;
         }
 
-        // One pass over the tracked rows (each Entries() call runs the change detection), then in Quoted's order.
-        var waiting = db.ChangeTracker.Entries()
-            .Where(e => e.State == EntityState.Added && Array.IndexOf(Quoted, e.Metadata.ClrType) >= 0)
-            .Select(e => (Table: e.Metadata.GetTableName()!, Order: Array.IndexOf(Quoted, e.Metadata.ClrType), Key: e.Property("Id")))
-            .Where(e => e.Key.IsTemporary)
-            .OrderBy(e => e.Order)
-            .ToList();
+        // One pass over the tracked rows (each Entries() call runs the change detection, unless it is off), then in Quoted's order.
+        var detect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = detect && detectChanges;
+        List<(string Table, int Order, PropertyEntry Key)> waiting;
+        try
+        {
+            waiting = db.ChangeTracker.Entries()
+                .Where(e => e.State == EntityState.Added && Array.IndexOf(Quoted, e.Metadata.ClrType) >= 0)
+                .Select(e => (Table: e.Metadata.GetTableName()!, Order: Array.IndexOf(Quoted, e.Metadata.ClrType), Key: e.Property("Id")))
+                .Where(e => e.Key.IsTemporary)
+                .OrderBy(e => e.Order)
+                .ToList();
+        }
+        finally
+        {
+            db.ChangeTracker.AutoDetectChangesEnabled = detect;
+        }
         var messageTable = db.Model.FindEntityType(typeof(Message))!.GetTableName()!;
         var tables = waiting.Select(e => e.Table).Concat(Enumerable.Repeat(messageTable, messages)).ToList();
         if (tables.Count == 0)
@@ -73,9 +89,7 @@ internal static class PostgresKeys
         var keys = await ReadRowAsync(connection, dbTransaction, statement, tables.Count, (r, i) => r.GetInt64(i), cancellationToken);
         for (var i = 0; i < waiting.Count; i++)
         {
-            // A permanent key: EF carries it into the foreign keys that held the temporary one.
-            waiting[i].Key.CurrentValue = keys[i];
-            waiting[i].Key.IsTemporary = false;
+            PermanentKey.Give(waiting[i].Key, keys[i]);
         }
 
         return new ReservedMessageKeys(keys[waiting.Count..]);

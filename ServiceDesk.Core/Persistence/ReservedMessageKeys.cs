@@ -40,8 +40,7 @@ internal sealed class ReservedMessageKeys(long[] keys)
                 continue;
             }
 
-            key.CurrentValue = _keys[_given++];
-            key.IsTemporary = false;
+            PermanentKey.Give(key, _keys[_given++]);
         }
     }
 }

@@ -80,17 +80,26 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     /// <summary>
     /// The conversation with the channel's key, its contact and the contact's identities, tracked, or null: on a
     /// one-to-one channel the contact is the person writing, so one round trip loads what a chat turn and the intake need.
+    /// On PostgreSQL, where every statement is a round trip, the conversation's current ticket comes with it, tracked: the
+    /// turn's checks on it (<see cref="IsRequestersTicketAsync"/>) and an append to it find it without a query of their own.
     /// </summary>
-    public Task<Conversation?> FindConversationWithContactAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
-        IntakeQueries.For(this).ConversationWithContactByKey(this, channel, externalKey, cancellationToken);
+    public async Task<Conversation?> FindConversationWithContactAsync(Channel channel, string externalKey, CancellationToken cancellationToken) =>
+        Provider == DatabaseProvider.PostgreSql
+            ? (await IntakeQueries.For(this).ConversationWithContactAndTicketByKey(this, channel, externalKey, cancellationToken))?.Conversation
+            : await IntakeQueries.For(this).ConversationWithContactByKey(this, channel, externalKey, cancellationToken);
 
     /// <summary>The requester's ticket with its service, tracked, or null when it is not theirs (a compiled query: chat turns make it).</summary>
     public Task<Ticket?> FindRequestersTicketAsync(long ticketId, long requesterId, CancellationToken cancellationToken) =>
         IntakeQueries.For(this).RequestersTicketWithService(this, ticketId, requesterId, cancellationToken);
 
-    /// <summary>Whether the ticket is the requester's, without loading it (a compiled query: chat turns make it).</summary>
+    /// <summary>
+    /// Whether the ticket is the requester's: from the tracked ticket when this context has it (found by key, without the
+    /// change detection), else without loading it (a compiled query: chat turns make it).
+    /// </summary>
     public Task<bool> IsRequestersTicketAsync(long ticketId, long requesterId, CancellationToken cancellationToken) =>
-        IntakeQueries.For(this).IsRequestersTicket(this, ticketId, requesterId, cancellationToken);
+        Tickets.Local.FindEntry(ticketId) is { State: not EntityState.Added and not EntityState.Deleted } tracked
+            ? Task.FromResult(tracked.Entity.RequesterId == requesterId)
+            : IntakeQueries.For(this).IsRequestersTicket(this, ticketId, requesterId, cancellationToken);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -109,14 +110,60 @@ public class FirstContactTurnTests
         Assert.Equal(asked.Replies.Count, messages.Skip(1).Count(m => m.Kind == MessageKind.BotReply));
     }
 
-    /// <summary>Counts the saves of every context, from the last <see cref="Reset"/> on (the desk's set-up saves too).</summary>
-    private sealed class CountingSaves : SaveChangesInterceptor
+    /// <summary>
+    /// On PostgreSQL, where every statement is a round trip, the conversation comes with its current ticket, and an answer to
+    /// the report that ticket was opened for is filed on it without a query of its own to check it is still the requester's.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_answer_to_the_report_question_reads_only_the_conversation_on_postgresql(DatabaseProvider provider)
+    {
+        var saves = new CountingSaves();
+        await using var desk = await BotDesk.CreateAsync(provider, configure: saves.Register);
+        var ana = ChatUser.Sms(desk);
+        var opened = await ana.SayAsync("La pantalla del portátil se queda en negro");
+        saves.Reset();
+
+        var answered = await ana.SayAsync("Más detalles: sale una raya azul");
+        var reads = saves.Reads;
+
+        // The conversation (with its contact, and on PostgreSQL its current ticket); on SQLite the ownership check is a query.
+        Assert.Equal(provider == DatabaseProvider.PostgreSql ? 1 : 2, reads);
+        Assert.Equal(1, saves.Count);
+        Assert.Equal(opened.TicketNumber, answered.TicketNumber);
+        var ticketId = await desk.QueryAsync(db => db.Tickets.Select(t => t.Id).SingleAsync());
+        Assert.Equal(ticketId, await desk.QueryAsync(db => db.Messages.Where(m => m.Body == "Más detalles: sale una raya azul").Select(m => m.TicketId).SingleAsync()));
+    }
+
+    /// <summary>
+    /// Counts the saves, and the SELECT statements, of every context from the last <see cref="Reset"/> on (the desk's set-up
+    /// saves too).
+    /// </summary>
+    private sealed class CountingSaves : SaveChangesInterceptor, IDbCommandInterceptor
     {
         private int _count;
+        private int _reads;
 
         public int Count => _count;
 
-        public void Reset() => Interlocked.Exchange(ref _count, 0);
+        public int Reads => _reads;
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _count, 0);
+            Interlocked.Exchange(ref _reads, 0);
+        }
+
+        public ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            if (command.CommandText.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+            {
+                Interlocked.Increment(ref _reads);
+            }
+
+            return ValueTask.FromResult(result);
+        }
 
         public void Register(IServiceCollection services)
         {
