@@ -67,12 +67,13 @@ public class SqliteRowWriterTests
         Assert.Equal(1, await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().Messages.CountAsync(m => m.ExternalId == "SM3")));
     }
 
-    [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task The_command_log_shows_every_statement_of_a_message_with_its_timing(DatabaseProvider provider)
+    // SQLite only: the writer runs there. On PostgreSQL the statements are SaveChanges' own; a PostgreSQL variant logged no
+    // command at all in one full run of this project and passed on its own, which says nothing about the writer.
+    [Fact]
+    public async Task The_command_log_shows_every_statement_of_a_message_with_its_timing()
     {
         var log = new CommandLog();
-        await using var desk = await TestDesk.CreateAsync(provider, services => services.AddLogging(b =>
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite, services => services.AddLogging(b =>
             b.AddProvider(log).AddFilter<CommandLog>(DbLoggerCategory.Database.Command.Name, LogLevel.Information)));
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
 
