@@ -47,11 +47,13 @@ public sealed partial class BotAuthenticator
     private readonly TeamsOptions _options;
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _botFramework;
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _entra;
+    private readonly TimeProvider _time;
     private readonly ILogger<BotAuthenticator> _logger;
 
-    public BotAuthenticator(IOptions<TeamsOptions> options, IHttpClientFactory httpClients, ILogger<BotAuthenticator> logger)
+    public BotAuthenticator(IOptions<TeamsOptions> options, IHttpClientFactory httpClients, TimeProvider time, ILogger<BotAuthenticator> logger)
     {
         _options = options.Value;
+        _time = time;
         _logger = logger;
         _botFramework = Manager(_options.OpenIdMetadataUrl, httpClients);
         _entra = _options.TenantIssuers.Count > 0 ? Manager(_options.ResolvedEntraOpenIdMetadataUrl, httpClients) : null;
@@ -75,7 +77,7 @@ public sealed partial class BotAuthenticator
         }
 
         var token = authorizationHeader["Bearer ".Length..].Trim();
-        if (_validated.TryGetValue(token, out var known) && DateTime.UtcNow < known.ValidUntil
+        if (_validated.TryGetValue(token, out var known) && _time.GetUtcNow() < known.ValidUntil
             && ReferenceEquals(await CurrentConfigurationAsync(known.Keys, cancellationToken), known.Configuration))
         {
             return Check(known, channelId, serviceUrl);
@@ -130,7 +132,7 @@ public sealed partial class BotAuthenticator
             configuration,
             jwt.Kid,
             result.Claims.TryGetValue(ServiceUrlClaim, out var claim) ? claim as string : null,
-            jwt.ValidTo + ClockSkew);
+            new DateTimeOffset(DateTime.SpecifyKind(jwt.ValidTo, DateTimeKind.Utc)) + ClockSkew);
         Remember(token, validated);
         return Check(validated, channelId, serviceUrl);
     }
@@ -156,7 +158,7 @@ public sealed partial class BotAuthenticator
     {
         if (_validated.Count >= MaxValidatedTokens)
         {
-            var now = DateTime.UtcNow;
+            var now = _time.GetUtcNow();
             foreach (var (text, entry) in _validated)
             {
                 if (entry.ValidUntil <= now)
@@ -212,9 +214,37 @@ public sealed partial class BotAuthenticator
             RequireExpirationTime = true,
             ValidateLifetime = true,
             ClockSkew = ClockSkew,
+
+            // By the desk's clock, as the cache of validated tokens is: a token is good for exactly as long either way.
+            LifetimeValidator = ValidLifetime,
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512],
         };
         return (await Handler.ValidateTokenAsync(token, parameters), configuration);
+    }
+
+    /// <summary>
+    /// The token's lifetime with <see cref="ClockSkew"/> either side, read on the desk's <see cref="TimeProvider"/>
+    /// (Microsoft.IdentityModel's own check reads the system clock).
+    /// </summary>
+    private bool ValidLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (expires is not { } end)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiry.");
+        }
+
+        if (end < now - ClockSkew)
+        {
+            throw new SecurityTokenExpiredException($"The token expired at {end:O}; it is {now:O}.") { Expires = end };
+        }
+
+        if (notBefore is { } start && start > now + ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException($"The token is not valid before {start:O}; it is {now:O}.") { NotBefore = start };
+        }
+
+        return true;
     }
 
     /// <summary>Whether the key lists the channel among its endorsements (checked on every activity: no set is built).</summary>
@@ -249,5 +279,5 @@ public sealed partial class BotAuthenticator
         OpenIdConnectConfiguration Configuration,
         string? Kid,
         string? ServiceUrl,
-        DateTime ValidUntil);
+        DateTimeOffset ValidUntil);
 }

@@ -22,7 +22,9 @@ public sealed class TokenResponse
 /// <summary>
 /// The bot's own token for calling the Bot Connector: client credentials against the configured token
 /// endpoint (scope <c>https://api.botframework.com/.default</c>), or the managed identity for
-/// UserAssignedMSI bots. Cached and shared by every call until five minutes before it expires.
+/// UserAssignedMSI bots. Cached and shared by every call until five minutes before it expires. A renewal that fails
+/// while the token is still good keeps it in use (and is tried again shortly): the renewal comes early so that a short
+/// outage of the token endpoint costs nothing; only once the token is about to expire is the failure the caller's.
 /// </summary>
 public sealed partial class ConnectorTokenProvider(IHttpClientFactory httpClients, IOptions<TeamsOptions> options, TimeProvider time, ILogger<ConnectorTokenProvider> logger)
 {
@@ -30,8 +32,14 @@ public sealed partial class ConnectorTokenProvider(IHttpClientFactory httpClient
 
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
+    /// <summary>A token this close to its expiry is not sent: the Connector may see it expired by the time it arrives.</summary>
+    private static readonly TimeSpan ExpiryMargin = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a failed renewal waits before the next call tries again, while the current token is still good.</summary>
+    private static readonly TimeSpan RenewalRetry = TimeSpan.FromSeconds(30);
+
     private readonly SemaphoreSlim _refresh = new(1, 1);
-    private (string Token, DateTimeOffset RefreshAt)? _current;
+    private CachedToken? _current;
 
     /// <summary>A valid token, or null when no app id is configured (local testing without credentials).</summary>
     public async Task<string?> GetTokenAsync(CancellationToken cancellationToken)
@@ -55,12 +63,26 @@ public sealed partial class ConnectorTokenProvider(IHttpClientFactory httpClient
                 return fresh.Token;
             }
 
-            var response = await RequestAsync(settings, cancellationToken);
+            TokenResponse response;
+            try
+            {
+                response = await RequestAsync(settings, cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested
+                && _current is { } current && time.GetUtcNow() < current.UsableUntil)
+            {
+                LogRenewalFailed(e, current.UsableUntil);
+                var retryAt = time.GetUtcNow() + RenewalRetry;
+                _current = current with { RefreshAt = retryAt < current.UsableUntil ? retryAt : current.UsableUntil };
+                return current.Token;
+            }
+
             var lifetime = TimeSpan.FromSeconds(Math.Max(response.ExpiresIn, 60));
 
             // Renew well before expiry; a short-lived token is renewed at half its life.
             var margin = lifetime > RefreshMargin * 2 ? RefreshMargin : lifetime / 2;
-            _current = (response.AccessToken!, time.GetUtcNow() + lifetime - margin);
+            var now = time.GetUtcNow();
+            _current = new CachedToken(response.AccessToken!, now + lifetime - margin, now + lifetime - ExpiryMargin);
             LogAcquired(lifetime);
             return response.AccessToken;
         }
@@ -124,4 +146,10 @@ public sealed partial class ConnectorTokenProvider(IHttpClientFactory httpClient
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Acquired a Bot Connector token valid for {Lifetime}")]
     private partial void LogAcquired(TimeSpan lifetime);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the Bot Connector token; the current one is used until {UsableUntil}")]
+    private partial void LogRenewalFailed(Exception exception, DateTimeOffset usableUntil);
+
+    /// <summary>A token, when to renew it, and until when it may still be sent if the renewal fails.</summary>
+    private sealed record CachedToken(string Token, DateTimeOffset RefreshAt, DateTimeOffset UsableUntil);
 }

@@ -46,13 +46,23 @@ public sealed partial class OutboxDispatcher(
             }
 
             var row = await db.Outbox.AsNoTracking().Include(o => o.Message).SingleAsync(o => o.Id == outboxId, cancellationToken);
+            if (ReplyOrder.Applies(row) && await ReplyOrder.MustWaitAsync(db, row, cancellationToken))
+            {
+                await WaitInLineAsync(row, now, cancellationToken);
+                return;
+            }
+
             result = await SendAsync(row, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && claimed != false)
         {
             // Shutting down before the channel was called: nothing can have gone out, so the row is due again
             // at once instead of waiting for the claim timeout and then being marked unconfirmed.
-            await ReleaseAsync(outboxId, now);
+            if (await ReleaseAsync(outboxId, now))
+            {
+                LogReleased(outboxId);
+            }
+
             throw;
         }
 
@@ -61,8 +71,23 @@ public sealed partial class OutboxDispatcher(
         await RecordAsync(outboxId, result, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Lets go of an answer that an earlier one of its conversation is ahead of, without counting an attempt: the earlier
+    /// one's job hands over to it when done. Looked at again once let go, for the earlier one may have finished meanwhile
+    /// and found this row still claimed.
+    /// </summary>
+    private async Task WaitInLineAsync(OutboxMessage row, DateTimeOffset claimedAt, CancellationToken cancellationToken)
+    {
+        await ReleaseAsync(row.Id, claimedAt);
+        LogWaiting(row.Id, row.Message.ConversationId);
+        if (!await ReplyOrder.MustWaitAsync(db, row, cancellationToken))
+        {
+            scheduler.Schedule(row.Id);
+        }
+    }
+
     /// <summary>Undoes this job's claim (the one stamped <paramref name="claimedAt"/>), if it was made.</summary>
-    private async Task ReleaseAsync(long outboxId, DateTimeOffset claimedAt)
+    private async Task<bool> ReleaseAsync(long outboxId, DateTimeOffset claimedAt)
     {
         using var turn = db.Provider == DatabaseProvider.Sqlite ? await GateAsync(CancellationToken.None) : null;
         var released = await db.Outbox
@@ -72,10 +97,7 @@ public sealed partial class OutboxDispatcher(
                     .SetProperty(o => o.ClaimedAt, (DateTimeOffset?)null)
                     .SetProperty(o => o.Attempts, o => o.Attempts - 1),
                 CancellationToken.None);
-        if (released == 1)
-        {
-            LogReleased(outboxId);
-        }
+        return released == 1;
     }
 
     private async Task<bool> ClaimAsync(long outboxId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -192,12 +214,14 @@ public sealed partial class OutboxDispatcher(
     private async Task RecordAsync(long outboxId, DeliveryResult? result, CancellationToken cancellationToken)
     {
         DateTimeOffset? retryAt = null;
+        (long Id, DateTimeOffset NotBefore)? next = null;
         await transaction.RunAsync(
             async ct =>
             {
                 var row = await db.Outbox.Include(o => o.Message).SingleAsync(o => o.Id == outboxId, ct);
                 retryAt = await ApplyAsync(row, result ?? DeliveryResult.Unconfirmed(Interrupted), time.GetUtcNow(), ct);
                 await db.SaveChangesAsync(ct);
+                next = retryAt is null && ReplyOrder.Applies(row) ? await ReplyOrder.NextAsync(db, row, ct) : null;
                 return 0;
             },
             cancellationToken);
@@ -205,6 +229,11 @@ public sealed partial class OutboxDispatcher(
         if (retryAt is { } at)
         {
             scheduler.Schedule(outboxId, at);
+        }
+
+        if (next is { } waiting)
+        {
+            scheduler.Schedule(waiting.Id, waiting.NotBefore);
         }
     }
 
@@ -349,6 +378,9 @@ public sealed partial class OutboxDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox row {OutboxId} released: delivery stopped by shutdown before the channel was called")]
     private partial void LogReleased(long outboxId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Outbox row {OutboxId} waits for an earlier answer of conversation {ConversationId}")]
+    private partial void LogWaiting(long outboxId, long? conversationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox row {OutboxId} no longer exists")]
     private partial void LogMissing(long outboxId);

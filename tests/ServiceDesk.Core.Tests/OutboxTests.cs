@@ -42,8 +42,7 @@ public class OutboxTests
         await using var desk = await TestDesk.CreateAsync(provider, s =>
         {
             s.AddSingleton<IChannelSender>(sms);
-            s.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(crash));
-            s.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(crash));
+            s.AddDeskInterceptor(crash);
         });
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
         var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());
@@ -264,8 +263,7 @@ public class OutboxTests
         await using var desk = await TestDesk.CreateAsync(provider, s =>
         {
             s.AddSingleton<IChannelSender>(sms);
-            s.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(cancelAfterClaim));
-            s.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(cancelAfterClaim));
+            s.AddDeskInterceptor(cancelAfterClaim);
         });
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "hola"));
         var (outboxId, _) = Assert.Single(desk.Scheduler.Drain());

@@ -32,8 +32,10 @@ public class SqliteRowWriterTests
     [MemberData(nameof(Providers))]
     public async Task A_command_interceptor_sees_every_row_a_message_writes_and_its_refusal_leaves_nothing_half_written(DatabaseProvider provider)
     {
-        var statements = new RefusingStatements(provider);
-        await using var desk = await TestDesk.CreateAsync(provider, statements.AddTo);
+        // The recorder goes first: the refusal throws before any interceptor after it sees the statement.
+        var statements = new SeenStatements();
+        var failing = new FailingCommands(provider);
+        await using var desk = await TestDesk.CreateAsync(provider, services => failing.AddTo(services.AddDeskInterceptor(statements)));
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
         var before = await CountRowsAsync(desk);
 
@@ -48,7 +50,7 @@ public class SqliteRowWriterTests
         // A new sender's message whose insert the database refuses: its contact, ticket and acknowledgement go with it.
         before = await CountRowsAsync(desk);
         statements.Clear();
-        statements.Refuse("no arranca");
+        failing.Fail("no arranca", times: 1);
         var refused = await Assert.ThrowsAnyAsync<DbUpdateException>(() =>
             IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM3", "+34600333444", "El portátil no arranca")));
         Assert.IsType(provider == DatabaseProvider.Sqlite ? typeof(SqliteException) : typeof(PostgresException), refused.InnerException);
@@ -56,9 +58,9 @@ public class SqliteRowWriterTests
         Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Tickets\"", StringComparison.Ordinal));
         Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Messages\"", StringComparison.Ordinal));
         Assert.Equal(before, await CountRowsAsync(desk));
+        Assert.Equal(1, failing.FailuresOf("no arranca"));
 
         // Its redelivery, once the database takes it, is saved whole, once.
-        statements.Refuse(null);
         var redelivered = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM3", "+34600333444", "El portátil no arranca"));
         Assert.Equal(IntakeOutcome.CreatedTicket, redelivered.Outcome);
         var after = await CountRowsAsync(desk);
@@ -90,7 +92,7 @@ public class SqliteRowWriterTests
     {
         var saves = new CountingSaves();
         await using var intercepted = await TestDesk.CreateAsync(
-            DatabaseProvider.Sqlite, services => services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(saves)));
+            DatabaseProvider.Sqlite, services => services.AddDeskInterceptor(saves));
         await SeedAsync(intercepted);
         var before = saves.Count;
         Assert.False(await ChangeAsync(intercepted, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None)));
@@ -272,22 +274,10 @@ public class SqliteRowWriterTests
         return dump;
     });
 
-    /// <summary>
-    /// Records the INSERT and UPDATE statements of every context and makes the database refuse the insert of a message
-    /// whose text contains a marker, with an error of the data as the provider gives it.
-    /// </summary>
-    private sealed class RefusingStatements(DatabaseProvider provider) : DbCommandInterceptor
+    /// <summary>Records the INSERT and UPDATE statements of every context.</summary>
+    private sealed class SeenStatements : DbCommandInterceptor
     {
         private readonly ConcurrentQueue<string> _seen = new();
-        private volatile string? _marker;
-
-        public void AddTo(IServiceCollection services)
-        {
-            services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(this));
-            services.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(this));
-        }
-
-        public void Refuse(string? marker) => _marker = marker;
 
         public void Clear() => _seen.Clear();
 
@@ -316,15 +306,6 @@ public class SqliteRowWriterTests
                 {
                     _seen.Enqueue(statement);
                 }
-            }
-
-            if (_marker is { } marker
-                && command.CommandText.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal)
-                && command.Parameters.Cast<DbParameter>().Any(p => p.Value is string text && text.Contains(marker, StringComparison.Ordinal)))
-            {
-                throw provider == DatabaseProvider.Sqlite
-                    ? new SqliteException("CHECK constraint failed", 19)
-                    : new PostgresException("value too long for type character varying(500)", "ERROR", "ERROR", PostgresErrorCodes.StringDataRightTruncation);
             }
         }
     }

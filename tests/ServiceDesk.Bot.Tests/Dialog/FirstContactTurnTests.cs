@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
+using ServiceDesk.Testing;
 
 namespace ServiceDesk.Bot.Tests.Dialog;
 
@@ -165,11 +166,7 @@ public class FirstContactTurnTests
             return ValueTask.FromResult(result);
         }
 
-        public void Register(IServiceCollection services)
-        {
-            services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(this));
-            services.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(this));
-        }
+        public void Register(IServiceCollection services) => services.AddDeskInterceptor(this);
 
         public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
         {

@@ -75,6 +75,47 @@ public class TeamsReplyDurabilityTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task The_replies_of_a_turn_handed_to_the_outbox_reach_the_user_in_order(DatabaseProvider provider)
+    {
+        await using var host = await StartAsync(provider);
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(host.Message("The docking station does not detect my monitors", id: "1700000000505"))).StatusCode);
+        var earlier = (await BotRepliesAsync(host)).Count;
+        var before = host.Connector.Calls.Count;
+
+        // The list of tickets is several replies (a header, a card per ticket). The first fails inline, and its first
+        // retry fails again with a shorter wait: the replies after it are due by then and must not overtake it.
+        const string unavailable = """{"error":{"code":"ServiceUnavailable","message":"The service is temporarily unavailable."}}""";
+        host.Connector.Script(
+            new ScriptedResponse((int)HttpStatusCode.ServiceUnavailable, unavailable, RetryAfter),
+            new ScriptedResponse((int)HttpStatusCode.ServiceUnavailable, unavailable, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(HttpStatusCode.OK, (await host.PostAsync(host.Message("my tickets", id: "1700000000506"))).StatusCode);
+
+        var replies = (await BotRepliesAsync(host)).Skip(earlier).ToList();
+        Assert.True(replies.Count >= 2, $"the turn needs several replies to have an order; it had {replies.Count}");
+        await Poll.UntilAsync(
+            async () => (await BotRepliesAsync(host)).All(r => r.DeliveryState == DeliveryState.Sent),
+            Timeout,
+            () => "The replies were not delivered by the outbox.");
+
+        // Each reply is sent as prepared, so what it says tells which it is; the call that took it is the last saying it.
+        var rows = await host.InDatabaseAsync(db => db.Outbox.AsNoTracking().OrderBy(o => o.MessageId).ToListAsync());
+        Assert.Equal(replies.Select(r => r.Id), rows.Select(o => o.MessageId));
+        var texts = rows.Select(o => new ConnectorCall("", "", "", null, null, null, JsonNode.Parse(o.Payload!)!.AsObject(), default).VisibleText).ToList();
+        Assert.Equal(texts.Count, texts.Distinct().Count());
+        var calls = host.Connector.Calls.Skip(before).ToList();
+        var delivered = texts.Select(text => calls.FindLastIndex(c => c.VisibleText == text)).ToList();
+        Assert.All(delivered, at => Assert.True(at >= 0, "a reply never reached the Connector"));
+        Assert.Equal(delivered.Order(), delivered);
+
+        // Each sent once: the first after its two failures, the others at their first go from the outbox.
+        Assert.Equal(replies.Count + 2, calls.Count);
+        Assert.Equal((OutboxState.Sent, 3), (rows[0].State, rows[0].Attempts));
+        Assert.All(rows.Skip(1), o => Assert.Equal((OutboxState.Sent, 2), (o.State, o.Attempts)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task A_welcome_the_connector_fails_is_delivered_later_once(DatabaseProvider provider)
     {
         await using var host = await StartAsync(provider);

@@ -226,7 +226,7 @@ public sealed class ImapIntakeTests
     {
         var server = await MailServer.GetAsync();
         var deskAddress = await server.CreateMailboxAsync("desk", "desk.test");
-        var failing = new FailingMessageInserts(provider);
+        var failing = new FailingCommands(provider);
         failing.Fail("Poison", transient: false);
         failing.Fail("Busy", transient: true, times: 5);
         await server.AppendAsync(deskAddress, [

@@ -83,6 +83,41 @@ public sealed class ConnectorClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failed_renewal_keeps_the_token_while_it_is_good_and_then_fails_clearly()
+    {
+        await using var desk = await CreateDeskAsync();
+        var client = await TrustedClientAsync(desk);
+        await client.SendToConversationAsync(_connector.ServiceUrl, "a:1", new Activity { Type = "message", Text = "x" }, CancellationToken.None);
+
+        // Due for renewal (the token lives 3599 s), but the token endpoint is down: the token still in date is sent.
+        _authority.TokenEndpointFailure = (int)HttpStatusCode.ServiceUnavailable;
+        desk.Time.Advance(TimeSpan.FromMinutes(56));
+        await client.SendToConversationAsync(_connector.ServiceUrl, "a:1", new Activity { Type = "message", Text = "y" }, CancellationToken.None);
+        Assert.Equal("Bearer " + _authority.TokenFor(1), _connector.Calls[^1].Authorization);
+        Assert.Equal(1, _authority.RefusedTokenRequests);
+
+        // Not every call asks again: the next try waits a little.
+        desk.Time.Advance(TimeSpan.FromSeconds(10));
+        await client.SendToConversationAsync(_connector.ServiceUrl, "a:1", new Activity { Type = "message", Text = "z" }, CancellationToken.None);
+        Assert.Equal(1, _authority.RefusedTokenRequests);
+
+        // A minute before it expires the token is no longer sent: the call fails, saying why, and nothing reached the Connector.
+        var calls = _connector.Calls.Count;
+        desk.Time.Advance(TimeSpan.FromMinutes(3));
+        var failure = await Assert.ThrowsAsync<ConnectorTokenException>(() =>
+            client.SendToConversationAsync(_connector.ServiceUrl, "a:1", new Activity { Type = "message", Text = "late" }, CancellationToken.None));
+        Assert.Contains("No Bot Connector token", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("The token endpoint answered 503", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(2, _authority.RefusedTokenRequests);
+        Assert.Equal(calls, _connector.Calls.Count);
+
+        // Once the endpoint answers again, a new token is fetched and used.
+        _authority.TokenEndpointFailure = null;
+        await client.SendToConversationAsync(_connector.ServiceUrl, "a:1", new Activity { Type = "message", Text = "again" }, CancellationToken.None);
+        Assert.Equal("Bearer " + _authority.TokenFor(2), _connector.Calls[^1].Authorization);
+    }
+
+    [Fact]
     public async Task Throttling_is_retried_after_the_time_retry_after_names()
     {
         await using var desk = await CreateDeskAsync();

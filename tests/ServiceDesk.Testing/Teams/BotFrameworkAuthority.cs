@@ -47,6 +47,7 @@ public sealed class BotFrameworkAuthority : LoopbackServer
     private readonly List<SigningKey> _entraKeys = [];
     private int _keySetRequests;
     private int _tokenRequests;
+    private int _refusedTokenRequests;
 
     private BotFrameworkAuthority()
     {
@@ -74,8 +75,14 @@ public sealed class BotFrameworkAuthority : LoopbackServer
     /// <summary>How often the Bot Framework key set was fetched (a refresh shows as one more).</summary>
     public int KeySetRequests => Volatile.Read(ref _keySetRequests);
 
-    /// <summary>How often the desk asked for a Connector token.</summary>
+    /// <summary>How often the desk was given a Connector token.</summary>
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
+
+    /// <summary>While set, the client-credentials token endpoint answers every request with this status (an outage).</summary>
+    public int? TokenEndpointFailure { get; set; }
+
+    /// <summary>How often the token endpoint answered with <see cref="TokenEndpointFailure"/>.</summary>
+    public int RefusedTokenRequests => Volatile.Read(ref _refusedTokenRequests);
 
     /// <summary>The access tokens handed out, in order (the Connector stub sees them in Authorization headers).</summary>
     public string TokenFor(int request) => $"connector-token-{request}";
@@ -188,6 +195,12 @@ public sealed class BotFrameworkAuthority : LoopbackServer
         app.MapPost("/{tenant}/oauth2/v2.0/token", async (HttpRequest request) =>
         {
             var form = await request.ReadFormAsync();
+            if (TokenEndpointFailure is { } failure)
+            {
+                Interlocked.Increment(ref _refusedTokenRequests);
+                return Results.Json(new JsonObject { ["error"] = "temporarily_unavailable" }, statusCode: failure);
+            }
+
             if (form["grant_type"] != "client_credentials" || form["client_id"] != AppId || form["client_secret"] != AppPassword
                 || form["scope"] != ConnectorScope)
             {

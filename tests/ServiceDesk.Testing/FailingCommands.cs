@@ -1,31 +1,32 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using ServiceDesk.Core.Persistence;
-using ServiceDesk.Testing;
 
-namespace ServiceDesk.Channels.Tests.Email;
+namespace ServiceDesk.Testing;
 
 /// <summary>
-/// Makes the database refuse the insert of a message whose parameters contain a marker, with the error the
-/// provider gives: a lock it could not get (transient) a number of times, or an error of the data (for good).
+/// Makes the database refuse the INSERT of a row (a message, by default) whose parameters contain a marker, with the
+/// error the provider gives: a lock it could not get (transient) or an error of the data (for good), as often as asked.
+/// Register it with <see cref="AddTo"/> before the desk is built.
 /// </summary>
-internal sealed class FailingMessageInserts(DatabaseProvider provider) : DbCommandInterceptor
+public sealed class FailingCommands(DatabaseProvider provider) : DbCommandInterceptor
 {
-    private readonly Dictionary<string, (bool Transient, int Remaining)> _plans = [];
+    private readonly Dictionary<string, Plan> _plans = [];
     private readonly Dictionary<string, int> _failures = [];
 
-    public void Fail(string marker, bool transient, int times = int.MaxValue)
+    /// <summary>Refuses the INSERT into <paramref name="table"/> whose parameters contain <paramref name="marker"/>, <paramref name="times"/> times.</summary>
+    public void Fail(string marker, bool transient = false, int times = int.MaxValue, string table = "Messages")
     {
         lock (_plans)
         {
-            _plans[marker] = (transient, times);
+            _plans[marker] = new Plan($"INSERT INTO \"{table}\"", transient, times);
         }
     }
 
+    /// <summary>How many statements were refused for the marker.</summary>
     public int FailuresOf(string marker)
     {
         lock (_plans)
@@ -34,17 +35,7 @@ internal sealed class FailingMessageInserts(DatabaseProvider provider) : DbComma
         }
     }
 
-    public void AddTo(IServiceCollection services)
-    {
-        if (provider == DatabaseProvider.Sqlite)
-        {
-            services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(this));
-        }
-        else
-        {
-            services.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(this));
-        }
-    }
+    public void AddTo(IServiceCollection services) => services.AddDeskInterceptor(this);
 
     public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
         DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
@@ -62,24 +53,24 @@ internal sealed class FailingMessageInserts(DatabaseProvider provider) : DbComma
 
     private void ThrowIfPlanned(DbCommand command)
     {
-        if (!command.CommandText.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        var values = command.Parameters.Cast<DbParameter>().Select(p => p.Value as string).OfType<string>().ToList();
         bool transient;
         lock (_plans)
         {
-            var marker = _plans.Keys.FirstOrDefault(m => values.Any(v => v.Contains(m, StringComparison.Ordinal)));
-            if (marker is null || _plans[marker].Remaining <= 0)
+            // A save may send several statements in one command (PostgreSQL batches them): the parameters are all of them.
+            var values = command.Parameters.Cast<DbParameter>().Select(p => p.Value as string).OfType<string>().ToList();
+            var marker = _plans.FirstOrDefault(p =>
+                p.Value.Remaining > 0
+                && command.CommandText.Contains(p.Value.Statement, StringComparison.Ordinal)
+                && values.Any(v => v.Contains(p.Key, StringComparison.Ordinal))).Key;
+            if (marker is null)
             {
                 return;
             }
 
-            (transient, var remaining) = _plans[marker];
-            _plans[marker] = (transient, remaining - 1);
+            var plan = _plans[marker];
+            _plans[marker] = plan with { Remaining = plan.Remaining - 1 };
             _failures[marker] = _failures.GetValueOrDefault(marker) + 1;
+            transient = plan.Transient;
         }
 
         throw (provider, transient) switch
@@ -90,4 +81,6 @@ internal sealed class FailingMessageInserts(DatabaseProvider provider) : DbComma
             _ => new PostgresException("value too long for type character varying(500)", "ERROR", "ERROR", PostgresErrorCodes.StringDataRightTruncation),
         };
     }
+
+    private sealed record Plan(string Statement, bool Transient, int Remaining);
 }
