@@ -130,14 +130,7 @@ public class SqliteRowWriterTests
         });
 
         Assert.True(wroteItself, "the writer left the save to SaveChanges");
-        var expected = await DumpAsync(saved);
-        var actual = await DumpAsync(written);
-        Assert.Equal(expected.Keys, actual.Keys);
-        foreach (var (table, rows) in expected)
-        {
-            Assert.True(rows.Count > 0 || table is not ("Tickets" or "Messages" or "Outbox" or "Conversations"), $"no {table} rows to compare");
-            Assert.Equal(rows, actual[table]);
-        }
+        await AssertSameRowsAsync(saved, written, "Tickets", "Messages", "Outbox", "Conversations");
     }
 
     /// <summary>
@@ -163,13 +156,7 @@ public class SqliteRowWriterTests
         });
 
         Assert.True(wroteItself, "the writer left the save to SaveChanges");
-        var expected = await DumpAsync(saved);
-        var actual = await DumpAsync(written);
-        foreach (var (table, rows) in expected)
-        {
-            Assert.True(rows.Count > 0 || table is not ("Contacts" or "Conversations" or "Handoffs" or "SatisfactionResponses" or "TicketEvents"), $"no {table} rows to compare");
-            Assert.Equal(rows, actual[table]);
-        }
+        await AssertSameRowsAsync(saved, written, "Contacts", "Conversations", "Handoffs", "SatisfactionResponses", "TicketEvents");
     }
 
     private static Task<bool> TurnAsync(TestDesk desk, Func<ServiceDeskDbContext, Task<bool>> save) => desk.InScopeAsync(sp =>
@@ -366,31 +353,18 @@ public class SqliteRowWriterTests
             },
             CancellationToken.None));
 
-    /// <summary>Every row of every table, as SQLite stores it (text, integers, nulls), in key order.</summary>
-    private static Task<Dictionary<string, List<string>>> DumpAsync(TestDesk desk) => desk.InScopeAsync(async sp =>
+    /// <summary>Both desks store the same rows, column by column, and each table named in <paramref name="filled"/> has some.</summary>
+    private static async Task AssertSameRowsAsync(TestDesk expected, TestDesk actual, params string[] filled)
     {
-        var db = sp.GetRequiredService<ServiceDeskDbContext>();
-        var tables = db.Model.GetEntityTypes().Select(t => t.GetTableName()).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync();
-        var dump = new Dictionary<string, List<string>>();
-        foreach (var table in tables)
+        var expectedRows = await SqliteRows.DumpAsync(expected);
+        var actualRows = await SqliteRows.DumpAsync(actual);
+        Assert.Equal(expectedRows.Keys, actualRows.Keys);
+        foreach (var (table, rows) in expectedRows)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i =>
-                    $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : $"{reader.GetFieldType(i).Name}:{reader.GetValue(i)}")}")));
-            }
-
-            dump[table] = rows;
+            Assert.True(rows.Count > 0 || !filled.Contains(table), $"no {table} rows to compare");
+            Assert.Equal(rows, actualRows[table]);
         }
-
-        return dump;
-    });
+    }
 
     /// <summary>
     /// Records the INSERT and UPDATE statements of every context and makes the database refuse the insert of a message

@@ -51,8 +51,8 @@ public class TurnSaveTests
             }
         }
 
-        var expected = await DumpAsync(saved);
-        var actual = await DumpAsync(written);
+        var expected = await SqliteRows.DumpAsync(saved);
+        var actual = await SqliteRows.DumpAsync(written);
         Assert.Equal(expected.Keys, actual.Keys);
         foreach (var (table, rows) in expected)
         {
@@ -133,31 +133,6 @@ public class TurnSaveTests
 
     private static Task<(int Contacts, int Conversations, int Tickets, int Messages)> CountAsync(TestDesk desk) => desk.QueryAsync(async db =>
         (await db.Contacts.CountAsync(), await db.Conversations.CountAsync(), await db.Tickets.CountAsync(), await db.Messages.CountAsync()));
-
-    /// <summary>Every row of every table, as SQLite stores it, in key order.</summary>
-    private static Task<Dictionary<string, List<string>>> DumpAsync(TestDesk desk) => desk.QueryAsync(async db =>
-    {
-        var tables = db.Model.GetEntityTypes().Select(t => t.GetTableName()).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync();
-        var dump = new Dictionary<string, List<string>>();
-        foreach (var table in tables)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i =>
-                    $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : $"{reader.GetFieldType(i).Name}:{reader.GetValue(i)}")}")));
-            }
-
-            dump[table] = rows;
-        }
-
-        return dump;
-    });
 
     /// <summary>
     /// Records the INSERT and UPDATE statements of every context; refuses, on demand, the insert of the bot's replies with an
