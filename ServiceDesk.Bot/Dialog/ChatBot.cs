@@ -146,8 +146,9 @@ internal sealed partial class ChatBot(
         await RouteAsync(context, intent, ct);
         var (replies, transcript) = await FinishAsync(context, message!, inbound, ct);
 
-        // The turn's one save of what the intake left for it: the user's message, the replies, and the conversation's one UPDATE.
-        await db.SaveChangesAsync(ct);
+        // The turn's one save of what the intake left for it: the user's message, the replies, and the conversation's one UPDATE
+        // (on SQLite inside the write gate, where SaveChanges' own preparations cost more than the statements).
+        await transaction.SaveChangesAsync(ct);
         var mode = context.Conversation.Mode;
         return new TakenTurn(
             new ChatTurnResult(false, replies, context.TicketId is { } ticketId ? numbers.Format(ticketId) : null, mode)

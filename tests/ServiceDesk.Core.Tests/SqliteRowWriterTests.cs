@@ -13,6 +13,7 @@ using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Core.Priorities;
+using ServiceDesk.Core.Satisfaction;
 using ServiceDesk.Core.Sla;
 using ServiceDesk.Core.Tickets;
 using ServiceDesk.Testing;
@@ -131,15 +132,121 @@ public class SqliteRowWriterTests
         });
 
         Assert.True(wroteItself, "the writer left the save to SaveChanges");
-        var expected = await DumpAsync(saved);
-        var actual = await DumpAsync(written);
-        Assert.Equal(expected.Keys, actual.Keys);
-        foreach (var (table, rows) in expected)
-        {
-            Assert.True(rows.Count > 0 || table is not ("Tickets" or "Messages" or "Outbox" or "Conversations"), $"no {table} rows to compare");
-            Assert.Equal(rows, actual[table]);
-        }
+        await AssertSameRowsAsync(saved, written, "Tickets", "Messages", "Outbox", "Conversations");
     }
+
+    /// <summary>
+    /// The rows of the chat bot's turns, which it saves once at their end: a returning user's (the message and replies with
+    /// the keys SQLite gives, the conversation's state under its version, a handoff, a rating) and a first contact's (contact,
+    /// conversation, ticket and messages with keys taken first, the events with the keys SQLite gives).
+    /// </summary>
+    [Fact]
+    public async Task Stores_a_chat_turns_rows_as_SaveChanges_does()
+    {
+        await using var written = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        await using var saved = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        foreach (var desk in new[] { written, saved })
+        {
+            await SeedAsync(desk);
+        }
+
+        var wroteItself = await TurnAsync(written, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None));
+        await TurnAsync(saved, async db =>
+        {
+            await db.SaveChangesAsync();
+            return false;
+        });
+
+        Assert.True(wroteItself, "the writer left the save to SaveChanges");
+        await AssertSameRowsAsync(saved, written, "Contacts", "Conversations", "Handoffs", "SatisfactionResponses", "TicketEvents");
+    }
+
+    private static Task<bool> TurnAsync(TestDesk desk, Func<ServiceDeskDbContext, Task<bool>> save) => desk.InScopeAsync(sp =>
+        sp.GetRequiredService<WriteTransaction>().RunAsync(
+            async ct =>
+            {
+                var db = sp.GetRequiredService<ServiceDeskDbContext>();
+                var sla = sp.GetRequiredService<SlaClock>();
+                desk.Time.Advance(TimeSpan.FromMinutes(3));
+                var now = desk.Time.GetUtcNow();
+
+                // A returning user's turn: the message (filed on the ticket), two replies, a handoff and a rating.
+                var conversation = await db.Conversations.Include(c => c.Contact).ThenInclude(c => c.Identities).SingleAsync(ct);
+                var stored = await db.Tickets.SingleAsync(ct);
+                stored.Record(TicketEventKind.AgentRequested, $"contact:{conversation.ContactId}", now, "Sms");
+                stored.Messages.Add(Turned(conversation, "Still jams", "SM-2", now));
+                db.Messages.AddRange(Reply(conversation, stored.Id, "One moment", now), Reply(conversation, stored.Id, "An agent will answer", now));
+                db.Handoffs.Add(new Handoff { ConversationId = conversation.Id, TicketId = stored.Id, Channel = Channel.Sms, Requested = true, RequestedAt = now });
+                db.SatisfactionResponses.Add(new SatisfactionResponse { TicketId = stored.Id, Rating = 2, Comment = "slow", Channel = Channel.Sms, RespondedAt = now });
+                conversation.Mode = ConversationMode.WaitingForAgent;
+                conversation.WaitingSince = now;
+                conversation.DialogState = "{\"v\":1,\"step\":\"None\"}";
+                conversation.LastActivityAt = now;
+                conversation.Version += 2;
+
+                // A first contact's turn: keys taken first, as the intake and the bot take them on SQLite.
+                var contact = new Contact
+                {
+                    Id = await SqliteKeys.NextAsync<Contact>(db, ct) ?? 0,
+                    DisplayName = "Luis",
+                    Language = "es",
+                    CreatedAt = now,
+                    Identities = [new ContactIdentity { Channel = Channel.Sms, Address = "+34600000002" }],
+                };
+                db.Contacts.Add(contact);
+                var opened = new Conversation
+                {
+                    Id = await SqliteKeys.NextAsync<Conversation>(db, ct) ?? 0,
+                    Channel = Channel.Sms,
+                    ExternalKey = "+34600000002|+34900000000",
+                    ContactId = contact.Id,
+                    CreatedAt = now,
+                    LastActivityAt = now,
+                };
+                db.Conversations.Add(opened);
+                var ticket = Ticket.Create(TicketType.Incident, "Laptop", "It will not start", contact, Channel.Sms, Impact.Medium, Urgency.Medium, null, $"contact:{contact.Id}", sla, now);
+                ticket.Id = await SqliteKeys.NextAsync<Ticket>(db, ct) ?? 0;
+                db.Tickets.Add(ticket);
+                var inbound = Turned(opened, "It will not start", "SM-3", now);
+                inbound.AuthorContactId = contact.Id;
+                ticket.Messages.Add(inbound);
+                var reply = Reply(opened, ticket.Id, "SD-2 opened", now);
+                db.Messages.Add(reply);
+                Assert.True(await MessageKeys.AssignAsync(db, [inbound, reply], ct));
+                opened.CurrentTicketId = ticket.Id;
+                opened.DialogState = $"{{\"v\":1,\"firstMessageId\":{inbound.Id}}}";
+                opened.Version++;
+                return await save(db);
+            },
+            CancellationToken.None));
+
+    private static Message Turned(Conversation conversation, string text, string externalId, DateTimeOffset now) => new()
+    {
+        Channel = Channel.Sms,
+        Direction = MessageDirection.Inbound,
+        Kind = MessageKind.UserMessage,
+        ExternalId = externalId,
+        Body = text,
+        Author = "Ana",
+        AuthorContactId = conversation.ContactId,
+        ConversationId = conversation.Id,
+        DeliveryState = DeliveryState.NotApplicable,
+        CreatedAt = now,
+    };
+
+    private static Message Reply(Conversation conversation, long ticketId, string text, DateTimeOffset now) => new()
+    {
+        Channel = Channel.Sms,
+        Direction = MessageDirection.Outbound,
+        Kind = MessageKind.BotReply,
+        Body = text,
+        Author = "Desk",
+        Recipient = "+34600000001",
+        ConversationId = conversation.Id,
+        TicketId = ticketId,
+        DeliveryState = DeliveryState.Sent,
+        CreatedAt = now,
+    };
 
     [Fact]
     public async Task A_row_changed_since_it_was_read_fails_as_a_lost_race()
@@ -248,31 +355,18 @@ public class SqliteRowWriterTests
             },
             CancellationToken.None));
 
-    /// <summary>Every row of every table, as SQLite stores it (text, integers, nulls), in key order.</summary>
-    private static Task<Dictionary<string, List<string>>> DumpAsync(TestDesk desk) => desk.InScopeAsync(async sp =>
+    /// <summary>Both desks store the same rows, column by column, and each table named in <paramref name="filled"/> has some.</summary>
+    private static async Task AssertSameRowsAsync(TestDesk expected, TestDesk actual, params string[] filled)
     {
-        var db = sp.GetRequiredService<ServiceDeskDbContext>();
-        var tables = db.Model.GetEntityTypes().Select(t => t.GetTableName()).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync();
-        var dump = new Dictionary<string, List<string>>();
-        foreach (var table in tables)
+        var expectedRows = await SqliteRows.DumpAsync(expected);
+        var actualRows = await SqliteRows.DumpAsync(actual);
+        Assert.Equal(expectedRows.Keys, actualRows.Keys);
+        foreach (var (table, rows) in expectedRows)
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT * FROM \"{table}\" ORDER BY 1";
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i =>
-                    $"{reader.GetName(i)}={(reader.IsDBNull(i) ? "NULL" : $"{reader.GetFieldType(i).Name}:{reader.GetValue(i)}")}")));
-            }
-
-            dump[table] = rows;
+            Assert.True(rows.Count > 0 || !filled.Contains(table), $"no {table} rows to compare");
+            Assert.Equal(rows, actualRows[table]);
         }
-
-        return dump;
-    });
+    }
 
     /// <summary>Records the INSERT and UPDATE statements of every context.</summary>
     private sealed class SeenStatements : DbCommandInterceptor

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using ServiceDesk.Bot.Dialog;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
@@ -138,9 +139,10 @@ public class FirstContactTurnTests
 
     /// <summary>
     /// Counts the saves, and the SELECT statements, of every context from the last <see cref="Reset"/> on (the desk's set-up
-    /// saves too).
+    /// saves too). A save is counted as EF reports it done (the Update log's SaveChangesCompleted), which SaveChanges and the
+    /// row writer that saves a turn on SQLite both report; a SaveChanges interceptor would leave every save to SaveChanges.
     /// </summary>
-    private sealed class CountingSaves : SaveChangesInterceptor, IDbCommandInterceptor
+    private sealed class CountingSaves : IDbCommandInterceptor, ILoggerProvider
     {
         private int _count;
         private int _reads;
@@ -166,12 +168,32 @@ public class FirstContactTurnTests
             return ValueTask.FromResult(result);
         }
 
-        public void Register(IServiceCollection services) => services.AddDeskInterceptor(this);
-
-        public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+        public void Register(IServiceCollection services)
         {
-            Interlocked.Increment(ref _count);
-            return base.SavedChangesAsync(eventData, result, cancellationToken);
+            services.AddDeskInterceptor(this);
+            services.AddLogging(b => b.AddProvider(this).AddFilter<CountingSaves>(DbLoggerCategory.Update.Name, LogLevel.Debug));
+        }
+
+        public ILogger CreateLogger(string categoryName) => new SaveLog(categoryName == DbLoggerCategory.Update.Name ? this : null);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class SaveLog(CountingSaves? saves) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => saves is not null;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (saves is not null && eventId.Id == CoreEventId.SaveChangesCompleted.Id)
+                {
+                    Interlocked.Increment(ref saves._count);
+                }
+            }
         }
     }
 }
