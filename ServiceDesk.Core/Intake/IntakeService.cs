@@ -367,10 +367,11 @@ public sealed partial class IntakeService(
         {
             messageKeys?.Give(db, message, notice?.Message);
 
-            // Inside SQLite's write gate, the message's own transaction saves its rows without SaveChanges' preparations.
+            // Inside SQLite's write gate, the message's own transaction saves its rows without SaveChanges' preparations; on
+            // PostgreSQL, its keys drawn, in one prepared batch.
             if (keysFirst && !firstContact)
             {
-                await SqliteRowWriter.SaveChangesAsync(db, ct);
+                await (db.Provider == DatabaseProvider.PostgreSql ? PostgresRowWriter.SaveChangesAsync(db, ct) : SqliteRowWriter.SaveChangesAsync(db, ct));
             }
             else
             {

@@ -330,7 +330,7 @@ public class SqliteRowWriterTests
     }
 
     /// <summary>The executed-command entries of EF's Database.Command log.</summary>
-    private sealed class CommandLog : ILoggerProvider
+    internal sealed class CommandLog : ILoggerProvider
     {
         private readonly ConcurrentQueue<string> _executed = new();
 
@@ -361,7 +361,7 @@ public class SqliteRowWriterTests
         }
     }
 
-    private sealed class CountingSaves : SaveChangesInterceptor
+    internal sealed class CountingSaves : SaveChangesInterceptor
     {
         private int _count;
 
