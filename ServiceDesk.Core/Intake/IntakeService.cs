@@ -367,10 +367,10 @@ public sealed partial class IntakeService(
         {
             messageKeys?.Give(db, message, notice?.Message);
 
-            // Inside SQLite's write gate, the message's own transaction saves its rows without SaveChanges' preparations.
+            // Its keys taken first, the message's own transaction saves its rows without SaveChanges' preparations.
             if (keysFirst && !firstContact)
             {
-                await SqliteRowWriter.SaveChangesAsync(db, ct);
+                await transaction.SaveChangesAsync(ct);
             }
             else
             {

@@ -54,7 +54,7 @@ internal static class SqliteRowWriter
             return false;
         }
 
-        var plan = Plans.GetValue(db.Model, _ => new Plan(db.Model, db.GetService<IRelationalCommandBuilderFactory>()));
+        var plan = PlanOf(db);
 
         // Detects the changes once (as SaveChanges does); nothing below changes entities except the keys SQLite gives.
         var pending = new List<(EntityEntry Entry, Table Table)>();
@@ -125,12 +125,16 @@ internal static class SqliteRowWriter
         return true;
     }
 
+    /// <summary>The model's tables and statements, computed once per model (the PostgreSQL writer shares them).</summary>
+    internal static Plan PlanOf(ServiceDeskDbContext db) =>
+        Plans.GetValue(db.Model, _ => new Plan(db.Model, db.GetService<IRelationalCommandBuilderFactory>()));
+
     /// <summary>
     /// The order SaveChanges writes the rows in: by how many added rows they wait for (a row after those it names), then by
     /// table, state and key, so that SQLite gives the keys it gives in the order SaveChanges would have. Null when the rows name
     /// each other in a cycle.
     /// </summary>
-    private static List<(EntityEntry Entry, Table Table)>? Order(List<(EntityEntry Entry, Table Table)> pending)
+    internal static List<(EntityEntry Entry, Table Table)>? Order(List<(EntityEntry Entry, Table Table)> pending)
     {
         var added = new Dictionary<(IEntityType, object), int>();
         for (var i = 0; i < pending.Count; i++)
@@ -297,7 +301,7 @@ internal static class SqliteRowWriter
     /// Whether the context's own SaveChanges events may have handlers, which only DbContext can raise: read from the events'
     /// fields. Should those fields not be found (another EF version), every save is left to SaveChanges, which the tests notice.
     /// </summary>
-    private static class SaveChangesEvents
+    internal static class SaveChangesEvents
     {
         private static readonly System.Reflection.FieldInfo?[] Fields =
             [.. new[] { nameof(DbContext.SavingChanges), nameof(DbContext.SavedChanges), nameof(DbContext.SaveChangesFailed) }
@@ -318,7 +322,7 @@ internal static class SqliteRowWriter
     }
 
     /// <summary>Parameter names as SaveChanges names them (@p0, @p1...), with the invariant names EF's commands key their values by.</summary>
-    private static class Parameters
+    internal static class Parameters
     {
         private static readonly ConcurrentDictionary<int, string> InvariantNames = new();
 
@@ -328,7 +332,7 @@ internal static class SqliteRowWriter
     }
 
     /// <summary>The statements and column mappings of the model's tables the writer covers, computed once per model.</summary>
-    private sealed class Plan
+    internal sealed class Plan
     {
         private readonly Dictionary<IEntityType, Table?> _tables = [];
 
@@ -343,9 +347,9 @@ internal static class SqliteRowWriter
         public Table? TableOf(IEntityType entityType) => _tables.GetValueOrDefault(entityType);
     }
 
-    private sealed record Column(IProperty Property, string Quoted, RelationalTypeMapping Mapping, bool IsNullable);
+    internal sealed record Column(IProperty Property, string Quoted, RelationalTypeMapping Mapping, bool IsNullable);
 
-    private sealed class Table
+    internal sealed class Table
     {
         private readonly IRelationalCommandBuilderFactory _commands;
         private readonly ConcurrentDictionary<ulong, IRelationalCommandTemplate> _updates = new();

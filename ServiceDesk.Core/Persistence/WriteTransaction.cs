@@ -45,11 +45,14 @@ public sealed class WriteTransaction(ServiceDeskDbContext db, SqliteWriteGate ga
     }
 
     /// <summary>
-    /// Saves the unit's changes inside its transaction, from within <see cref="RunAsync{T}"/>: on SQLite, where the save runs
-    /// inside the write gate, with plain statements when <see cref="SqliteRowWriter"/> covers them, else (and on PostgreSQL)
-    /// with SaveChanges. A lost race fails as SaveChanges fails, and the unit is retried.
+    /// Saves the unit's changes inside its transaction, from within <see cref="RunAsync{T}"/>, without SaveChanges'
+    /// preparations when the provider's row writer covers them (<see cref="SqliteRowWriter"/> inside SQLite's write gate,
+    /// <see cref="PostgresRowWriter"/> in one prepared batch once the keys are drawn), else with SaveChanges. A lost race
+    /// fails as SaveChanges fails, and the unit is retried.
     /// </summary>
-    public Task SaveChangesAsync(CancellationToken cancellationToken) => SqliteRowWriter.SaveChangesAsync(db, cancellationToken);
+    public Task SaveChangesAsync(CancellationToken cancellationToken) => db.Provider == DatabaseProvider.PostgreSql
+        ? PostgresRowWriter.SaveChangesAsync(db, cancellationToken)
+        : SqliteRowWriter.SaveChangesAsync(db, cancellationToken);
 
     private static bool IsLostRace(DbUpdateException e) => e is DbUpdateConcurrencyException || DatabaseErrors.IsUniqueViolation(e);
 }

@@ -358,8 +358,8 @@ public class SqliteRowWriterTests
     /// <summary>Both desks store the same rows, column by column, and each table named in <paramref name="filled"/> has some.</summary>
     private static async Task AssertSameRowsAsync(TestDesk expected, TestDesk actual, params string[] filled)
     {
-        var expectedRows = await SqliteRows.DumpAsync(expected);
-        var actualRows = await SqliteRows.DumpAsync(actual);
+        var expectedRows = await StoredRows.DumpAsync(expected);
+        var actualRows = await StoredRows.DumpAsync(actual);
         Assert.Equal(expectedRows.Keys, actualRows.Keys);
         foreach (var (table, rows) in expectedRows)
         {
@@ -405,7 +405,7 @@ public class SqliteRowWriterTests
     }
 
     /// <summary>The executed-command entries of EF's Database.Command log.</summary>
-    private sealed class CommandLog : ILoggerProvider
+    internal sealed class CommandLog : ILoggerProvider
     {
         private readonly ConcurrentQueue<string> _executed = new();
 
@@ -436,7 +436,7 @@ public class SqliteRowWriterTests
         }
     }
 
-    private sealed class CountingSaves : SaveChangesInterceptor
+    internal sealed class CountingSaves : SaveChangesInterceptor
     {
         private int _count;
 

@@ -11,23 +11,22 @@ using ServiceDesk.Testing;
 namespace ServiceDesk.Bot.Tests.Dialog;
 
 /// <summary>
-/// A turn's one save (on SQLite written row by row, without SaveChanges, when it can be): the rows stored are those
-/// SaveChanges stores, every statement goes through the command interceptors, a refused one takes the whole turn back, and
-/// a turn that lost the race on the conversation's version runs again.
+/// A turn's one save (without SaveChanges when it can be: row by row on SQLite, in one prepared batch on PostgreSQL): the
+/// rows stored are those SaveChanges stores, every statement goes through the command interceptors, a refused one takes the
+/// whole turn back, and a turn that lost the race on the conversation's version runs again.
 /// </summary>
 public class TurnSaveTests
 {
     public static TheoryData<DatabaseProvider> Providers => BotDesk.Providers;
 
-    // SQLite only: on PostgreSQL both desks save through SaveChanges.
-    [Fact]
-    public async Task A_conversation_stores_the_rows_SaveChanges_stores()
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_conversation_stores_the_rows_SaveChanges_stores(DatabaseProvider provider)
     {
-        await using var written = await BotDesk.CreateAsync(DatabaseProvider.Sqlite);
+        await using var written = await BotDesk.CreateAsync(provider);
 
         // A SaveChanges interceptor, even one that does nothing, leaves every save to SaveChanges.
-        await using var saved = await BotDesk.CreateAsync(DatabaseProvider.Sqlite, configure: services =>
-            services.ConfigureDbContext<SqliteServiceDeskDbContext>(o => o.AddInterceptors(new SaveChangesObserver())));
+        await using var saved = await BotDesk.CreateAsync(provider, configure: services => services.AddDeskInterceptor(new SaveChangesObserver()));
 
         foreach (var desk in new[] { written, saved })
         {
@@ -49,8 +48,8 @@ public class TurnSaveTests
             }
         }
 
-        var expected = await SqliteRows.DumpAsync(saved);
-        var actual = await SqliteRows.DumpAsync(written);
+        var expected = await StoredRows.DumpAsync(saved);
+        var actual = await StoredRows.DumpAsync(written);
         Assert.Equal(expected.Keys, actual.Keys);
         foreach (var (table, rows) in expected)
         {

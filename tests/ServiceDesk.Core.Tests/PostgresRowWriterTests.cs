@@ -1,0 +1,185 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
+using ServiceDesk.Core.Intake;
+using ServiceDesk.Core.Messages;
+using ServiceDesk.Core.Outbox;
+using ServiceDesk.Core.Persistence;
+using ServiceDesk.Core.Priorities;
+using ServiceDesk.Core.Sla;
+using ServiceDesk.Core.Tickets;
+using ServiceDesk.Testing;
+
+namespace ServiceDesk.Core.Tests;
+
+/// <summary>
+/// The intake's rows on PostgreSQL are saved, their keys drawn first, in one prepared batch instead of SaveChanges
+/// (<see cref="PostgresRowWriter"/>): what it stores must be what SaveChanges stores, column by column, a lost race must fail
+/// the same way, and EF's command log must see the batch. (Command interceptors refusing it: <see cref="SqliteRowWriterTests"/>,
+/// on both providers.)
+/// </summary>
+public class PostgresRowWriterTests
+{
+    [Fact]
+    public async Task Stores_every_column_as_SaveChanges_does()
+    {
+        await using var written = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
+        await using var saved = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
+        foreach (var desk in new[] { written, saved })
+        {
+            await SeedAsync(desk);
+        }
+
+        // New rows with keys drawn first, new rows whose keys the database gives (events, outbox), and changed columns of
+        // stored rows with concurrency tokens; twice, so that a batch built once is run again with other values.
+        foreach (var round in new[] { 1, 2 })
+        {
+            var wroteItself = await ChangeAsync(written, round, db => PostgresRowWriter.SaveChangesAsync(db, CancellationToken.None));
+            await ChangeAsync(saved, round, async db =>
+            {
+                await db.SaveChangesAsync();
+                return false;
+            });
+            Assert.True(wroteItself, "the writer left the save to SaveChanges");
+        }
+
+        var expected = await StoredRows.DumpAsync(saved);
+        var actual = await StoredRows.DumpAsync(written);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (table, rows) in expected)
+        {
+            Assert.True(rows.Count > 0 || table is not ("Tickets" or "Messages" or "Outbox" or "Conversations" or "TicketEvents"), $"no {table} rows to compare");
+            Assert.Equal(rows, actual[table]);
+        }
+    }
+
+    [Fact]
+    public async Task A_row_changed_since_it_was_read_fails_as_a_lost_race_and_writes_nothing()
+    {
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql);
+        var ticketId = await SeedAsync(desk);
+        var events = await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().TicketEvents.CountAsync(e => e.TicketId == ticketId));
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => desk.InScopeAsync(sp =>
+            sp.GetRequiredService<WriteTransaction>().RunAsync(
+                async ct =>
+                {
+                    var db = sp.GetRequiredService<ServiceDeskDbContext>();
+                    var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, ct);
+                    await db.Tickets.Where(t => t.Id == ticketId).ExecuteUpdateAsync(u => u.SetProperty(t => t.Version, t => t.Version + 1), ct);
+                    ticket.ChangeStatus(TicketStatus.Pending, "agent:ana", sp.GetRequiredService<SlaClock>(), desk.Time.GetUtcNow());
+                    return await PostgresRowWriter.SaveChangesAsync(db, ct);
+                },
+                CancellationToken.None)));
+
+        // The whole message's transaction was given up (five attempts, each losing): the event the status change recorded is not stored.
+        Assert.Equal(events, await desk.InScopeAsync(sp => sp.GetRequiredService<ServiceDeskDbContext>().TicketEvents.CountAsync(e => e.TicketId == ticketId)));
+    }
+
+    [Fact]
+    public async Task The_command_log_shows_a_messages_rows_as_one_command()
+    {
+        var log = new SqliteRowWriterTests.CommandLog();
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql, services => services.AddLogging(b =>
+            b.AddProvider(log).AddFilter<SqliteRowWriterTests.CommandLog>(DbLoggerCategory.Database.Command.Name, LogLevel.Information)));
+        await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
+
+        log.Clear();
+        var appended = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM2", "+34600111222", "Sigue sin conectar"));
+        Assert.Equal(IntakeOutcome.AppendedToTicket, appended.Outcome);
+        var save = Assert.Single(log.Executed(), e => e.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal));
+        Assert.Contains("UPDATE \"Tickets\"", save, StringComparison.Ordinal);
+        Assert.StartsWith("Executed DbCommand (", save, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_context_with_SaveChanges_interceptors_is_saved_by_SaveChanges()
+    {
+        var saves = new SqliteRowWriterTests.CountingSaves();
+        await using var desk = await TestDesk.CreateAsync(
+            DatabaseProvider.PostgreSql, services => services.ConfigureDbContext<PostgreSqlServiceDeskDbContext>(o => o.AddInterceptors(saves)));
+        await SeedAsync(desk);
+        var before = saves.Count;
+        Assert.False(await ChangeAsync(desk, 1, db => PostgresRowWriter.SaveChangesAsync(db, CancellationToken.None)));
+        Assert.Equal(before + 1, saves.Count);
+    }
+
+    private static async Task<long> SeedAsync(TestDesk desk) => await desk.InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<ServiceDeskDbContext>();
+        var now = desk.Time.GetUtcNow();
+        var contact = new Contact { DisplayName = "Ana", Language = "es", CreatedAt = now, Identities = [new ContactIdentity { Channel = Channel.Sms, Address = "+34600000001" }] };
+        var ticket = Ticket.Create(TicketType.Incident, "Printer", "It jams", contact, Channel.Sms, Impact.Low, Urgency.Low, null, "contact:1", sp.GetRequiredService<SlaClock>(), now);
+        db.Conversations.Add(new Conversation { Channel = Channel.Sms, ExternalKey = "+34600000001|+34900000000", Contact = contact, CreatedAt = now, LastActivityAt = now });
+        db.Tickets.Add(ticket);
+        await db.SaveChangesAsync();
+        return ticket.Id;
+    });
+
+    /// <summary>A message's kind of rows, as the intake writes them on PostgreSQL: the new rows' keys drawn before the save.</summary>
+    private static Task<bool> ChangeAsync(TestDesk desk, int round, Func<ServiceDeskDbContext, Task<bool>> save) => desk.InScopeAsync(sp =>
+        sp.GetRequiredService<WriteTransaction>().RunAsync(
+            async ct =>
+            {
+                var db = sp.GetRequiredService<ServiceDeskDbContext>();
+                var sla = sp.GetRequiredService<SlaClock>();
+                desk.Time.Advance(TimeSpan.FromMinutes(3));
+                var now = desk.Time.GetUtcNow();
+
+                var conversation = await db.Conversations.Include(c => c.Contact).SingleAsync(ct);
+                var stored = await db.Tickets.OrderBy(t => t.Id).FirstAsync(ct);
+                stored.ChangeStatus(round == 1 ? TicketStatus.Pending : TicketStatus.Open, "agent:ana", sla, now);
+                var message = new Message
+                {
+                    Channel = Channel.Sms,
+                    Direction = MessageDirection.Inbound,
+                    Kind = MessageKind.UserMessage,
+                    ExternalId = $"SM-{round}",
+                    Body = $"Still jams ({round})",
+                    Author = "Ana",
+                    AuthorContactId = conversation.ContactId,
+                    ConversationId = conversation.Id,
+                    Attachments = [new AttachmentInfo("jam.jpg", "image/jpeg", 2048, "https://example.com/jam.jpg")],
+                    DeliveryState = DeliveryState.NotApplicable,
+                    CreatedAt = now,
+                };
+                stored.Messages.Add(message);
+
+                var contact = new Contact
+                {
+                    DisplayName = $"Luis \"el de redes\" {round}",
+                    Language = "en",
+                    CreatedAt = now,
+                    Identities = [new ContactIdentity { Channel = Channel.Sms, Address = $"+3460000000{round + 1}" }],
+                };
+                db.Contacts.Add(contact);
+                var ticket = Ticket.Create(TicketType.ServiceRequest, "VPN", "No VPN", contact, Channel.Sms, Impact.High, Urgency.Medium, null, "contact:0", sla, now);
+                ticket.RelatedTicketId = stored.Id;
+                db.Tickets.Add(ticket);
+                var keys = await PostgresKeys.AssignAsync(db, messages: 2, ct);
+
+                var acknowledgement = new Message
+                {
+                    Channel = Channel.Sms,
+                    Direction = MessageDirection.Outbound,
+                    Kind = MessageKind.Acknowledgement,
+                    Body = $"SD-{ticket.Id} opened",
+                    Author = "Desk",
+                    Recipient = contact.Identities[0].Address,
+                    DeliveryState = DeliveryState.Queued,
+                    CreatedAt = now,
+                };
+                ticket.Messages.Add(acknowledgement);
+                keys!.Give(db, message, acknowledgement);
+                db.Outbox.Add(new OutboxMessage { Message = acknowledgement, DeliveryKey = new Guid($"6f9619ff-8b86-d011-b42d-00cf4fc964f{round}"), CreatedAt = now, NextAttemptAt = now, Payload = "{}" });
+
+                conversation.LastActivityAt = now;
+                conversation.ReplyHandle = $"handle-{round}";
+                conversation.CurrentTicketId = ticket.Id;
+                return await save(db);
+            },
+            CancellationToken.None));
+}
