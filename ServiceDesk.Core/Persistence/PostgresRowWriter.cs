@@ -8,14 +8,14 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
-using Table = ServiceDesk.Core.Persistence.SqliteRowWriter.Table;
+using static ServiceDesk.Core.Persistence.RowWriting;
 
 namespace ServiceDesk.Core.Persistence;
 
 /// <summary>
-/// Saves what an intake transaction on PostgreSQL added and changed, once its rows' keys are drawn (<see cref="PostgresKeys"/>),
-/// as one command of plain INSERT and UPDATE statements built from EF's own model (the tables, columns and type mappings of
-/// <see cref="SqliteRowWriter"/>'s plan), run as EF runs SaveChanges' batch, and then accepts the changes as SaveChanges
+/// Saves what an intake transaction or a chat turn on PostgreSQL added and changed, once its rows' keys are drawn
+/// (<see cref="PostgresKeys"/>), as one command of plain INSERT and UPDATE statements built from EF's own model (the tables,
+/// columns and type mappings of <see cref="RowWriting"/>'s plan), run as EF runs SaveChanges' batch, and then accepts the changes as SaveChanges
 /// would. Anything it does not cover is saved by SaveChanges.
 /// </summary>
 /// <remarks>
@@ -48,88 +48,31 @@ internal static class PostgresRowWriter
     /// <returns>False when SaveChanges saved them.</returns>
     public static async Task<bool> SaveChangesAsync(ServiceDeskDbContext db, CancellationToken cancellationToken)
     {
-        var updateLogger = db.GetService<IDiagnosticsLogger<DbLoggerCategory.Update>>();
-        if (db.Provider != DatabaseProvider.PostgreSql
-            || db.Database.CurrentTransaction is null
-            || updateLogger.Interceptors?.Aggregate<ISaveChangesInterceptor>() is not null
-            || SqliteRowWriter.SaveChangesEvents.MayBeHandled(db)
-            || Pending(db) is not { } ordered)
+        if (RowWriting.Pending(db, DatabaseProvider.PostgreSql, Covers) is not { } ordered)
         {
             await db.SaveChangesAsync(cancellationToken);
             return false;
         }
 
-        // As SaveChanges reports itself (log and diagnostics; there is no interceptor to ask, see above).
-        await updateLogger.SaveChangesStartingAsync(db, cancellationToken);
-        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
-        db.ChangeTracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            await new Batch(db, ordered).RunAsync(cancellationToken);
-            db.ChangeTracker.AcceptAllChanges();
-            await updateLogger.SaveChangesCompletedAsync(db, ordered.Count, cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // SaveChanges does not log a lost race as a failed save either.
-            throw;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await updateLogger.SaveChangesCanceledAsync(db, cancellationToken);
-            throw;
-        }
-        catch (Exception e)
-        {
-            await updateLogger.SaveChangesFailedAsync(db, e, cancellationToken);
-            throw;
-        }
-        finally
-        {
-            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
-        }
-
+        await RowWriting.SaveAsync(db, ordered.Count, new Batch(db, ordered).RunAsync, cancellationToken);
         return true;
     }
 
     /// <summary>
-    /// The added and changed rows in the order SaveChanges writes them, after one change detection (as SaveChanges runs it);
-    /// null when any of them is left to SaveChanges.
+    /// One batch cannot carry a key the database gives into the rows that name it (SaveChanges splits the batch there), nor
+    /// change a row's key.
     /// </summary>
-    private static List<(EntityEntry Entry, Table Table)>? Pending(ServiceDeskDbContext db)
+    private static bool Covers(EntityEntry entry, Table table)
     {
-        var plan = SqliteRowWriter.PlanOf(db);
-        var pending = new List<(EntityEntry Entry, Table Table)>();
-        foreach (var entry in db.ChangeTracker.Entries())
+        foreach (var column in table.Columns)
         {
-            if (entry.State is EntityState.Unchanged or EntityState.Detached)
+            if (column != table.Key && entry.Property(column.Property).IsTemporary)
             {
-                continue;
+                return false;
             }
-
-            if (entry.State == EntityState.Deleted || plan.TableOf(entry.Metadata) is not { } table)
-            {
-                return null;
-            }
-
-            // One batch cannot carry a key the database gives into the rows that name it (SaveChanges splits the batch there).
-            foreach (var column in table.Columns)
-            {
-                if (column != table.Key && entry.Property(column.Property).IsTemporary)
-                {
-                    return null;
-                }
-            }
-
-            if (entry.State == EntityState.Modified && entry.Property(table.Key.Property).IsModified)
-            {
-                return null;
-            }
-
-            pending.Add((entry, table));
         }
 
-        return pending.Count == 0 ? null : SqliteRowWriter.Order(pending);
+        return !(entry.State == EntityState.Modified && entry.Property(table.Key.Property).IsModified);
     }
 
     /// <summary>One message's rows as one command: its statements, their values, and what each returns or affects.</summary>
@@ -160,7 +103,7 @@ internal static class PostgresRowWriter
                     {
                         if (!generated || column != table.Key)
                         {
-                            values[SqliteRowWriter.Parameters.Invariant(values.Count)] = entry.Property(column.Property).CurrentValue;
+                            values[Parameters.Invariant(values.Count)] = entry.Property(column.Property).CurrentValue;
                         }
                     }
                 }
@@ -173,7 +116,7 @@ internal static class PostgresRowWriter
                         if (property.IsModified)
                         {
                             changed[i] |= 1UL << c;
-                            values[SqliteRowWriter.Parameters.Invariant(values.Count)] = property.CurrentValue;
+                            values[Parameters.Invariant(values.Count)] = property.CurrentValue;
                         }
                     }
 
@@ -185,7 +128,7 @@ internal static class PostgresRowWriter
 
                     foreach (var column in table.Checked)
                     {
-                        values[SqliteRowWriter.Parameters.Invariant(values.Count)] = entry.Property(column.Property).OriginalValue;
+                        values[Parameters.Invariant(values.Count)] = entry.Property(column.Property).OriginalValue;
                     }
                 }
 
@@ -292,7 +235,7 @@ internal static class PostgresRowWriter
                 builder.Append("VALUES (");
                 for (var c = 0; c < columns.Count; c++)
                 {
-                    builder.Append(c == 0 ? "" : ", ").Append(SqliteRowWriter.Parameters.Name(index));
+                    builder.Append(c == 0 ? "" : ", ").Append(Parameters.Name(index));
                     Add(builder, columns[c], index++);
                 }
 
@@ -303,17 +246,17 @@ internal static class PostgresRowWriter
             return builder.Build();
         }
 
-        private static void Append(IRelationalCommandBuilder builder, IReadOnlyList<SqliteRowWriter.Column> columns, string separator, ref int index)
+        private static void Append(IRelationalCommandBuilder builder, IReadOnlyList<Column> columns, string separator, ref int index)
         {
             for (var c = 0; c < columns.Count; c++)
             {
-                builder.Append(c == 0 ? "" : separator).Append($"{columns[c].Quoted} = {SqliteRowWriter.Parameters.Name(index)}");
+                builder.Append(c == 0 ? "" : separator).Append($"{columns[c].Quoted} = {Parameters.Name(index)}");
                 Add(builder, columns[c], index++);
             }
         }
 
-        private static void Add(IRelationalCommandBuilder builder, SqliteRowWriter.Column column, int index) =>
+        private static void Add(IRelationalCommandBuilder builder, Column column, int index) =>
             builder.AddParameter(
-                SqliteRowWriter.Parameters.Invariant(index), SqliteRowWriter.Parameters.Name(index), column.Mapping, column.IsNullable, System.Data.ParameterDirection.Input);
+                Parameters.Invariant(index), Parameters.Name(index), column.Mapping, column.IsNullable, System.Data.ParameterDirection.Input);
     }
 }
