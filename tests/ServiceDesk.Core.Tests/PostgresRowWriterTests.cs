@@ -1,7 +1,8 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Intake;
@@ -80,26 +81,22 @@ public class PostgresRowWriterTests
     }
 
     [Fact]
-    public async Task The_command_log_shows_a_messages_rows_as_one_command()
+    public async Task A_messages_rows_go_to_the_database_as_one_command()
     {
-        var log = new SqliteRowWriterTests.CommandLog();
-        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql, services => services.AddLogging(b =>
-            b.AddProvider(log).AddFilter<SqliteRowWriterTests.CommandLog>(DbLoggerCategory.Database.Command.Name, LogLevel.Information)));
+        // Seen by a command interceptor, which every command meets: the command log may skip commands for a moment when
+        // nothing else listens (EF caches its logging checks), and failed so in loaded runs.
+        var commands = new SeenCommands();
+        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql, services => services.AddDeskInterceptor(commands));
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
 
-        log.Clear();
+        commands.Clear();
         var appended = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM2", "+34600111222", "Sigue sin conectar"));
         Assert.Equal(IntakeOutcome.AppendedToTicket, appended.Outcome);
 
-        // One command per attempt: the acknowledgement's delivery may touch the ticket meanwhile, and a lost race runs the
-        // message's transaction again.
-        var saves = log.Executed().Where(e => e.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal)).ToList();
+        // One command per attempt (a lost race runs the message's transaction again).
+        var saves = commands.Texts().Where(t => t.Contains("INSERT INTO \"Messages\"", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(saves);
-        Assert.All(saves, save =>
-        {
-            Assert.Contains("UPDATE \"Tickets\"", save, StringComparison.Ordinal);
-            Assert.StartsWith("Executed DbCommand (", save, StringComparison.Ordinal);
-        });
+        Assert.All(saves, save => Assert.Contains("UPDATE \"Tickets\"", save, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -189,4 +186,20 @@ public class PostgresRowWriterTests
                 return await save(db);
             },
             CancellationToken.None));
+
+    private sealed class SeenCommands : DbCommandInterceptor
+    {
+        private readonly ConcurrentQueue<string> _texts = new();
+
+        public void Clear() => _texts.Clear();
+
+        public List<string> Texts() => [.. _texts];
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            _texts.Enqueue(command.CommandText);
+            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
+        }
+    }
 }
