@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -34,28 +33,32 @@ public class SqliteRowWriterTests
     public async Task A_command_interceptor_sees_every_row_a_message_writes_and_its_refusal_leaves_nothing_half_written(DatabaseProvider provider)
     {
         // The recorder goes first: the refusal throws before any interceptor after it sees the statement.
-        var statements = new SeenStatements();
+        var commands = new CommandRecorder();
         var failing = new FailingCommands(provider);
-        await using var desk = await TestDesk.CreateAsync(provider, services => failing.AddTo(services.AddDeskInterceptor(statements)));
+        await using var desk = await TestDesk.CreateAsync(provider, services =>
+        {
+            commands.AddTo(services);
+            failing.AddTo(services);
+        });
         await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
         var before = await CountRowsAsync(desk);
 
         // An append: its message, and the ticket it changes, each through the interceptor.
-        statements.Clear();
+        commands.Clear();
         var appended = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM2", "+34600111222", "Sigue sin conectar"));
         Assert.Equal(IntakeOutcome.AppendedToTicket, appended.Outcome);
-        var seen = statements.Seen();
+        var seen = commands.Writes();
         Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Messages\"", StringComparison.Ordinal));
         Assert.Contains(seen, s => s.StartsWith("UPDATE \"Tickets\"", StringComparison.Ordinal));
 
         // A new sender's message whose insert the database refuses: its contact, ticket and acknowledgement go with it.
         before = await CountRowsAsync(desk);
-        statements.Clear();
+        commands.Clear();
         failing.Fail("no arranca", times: 1);
         var refused = await Assert.ThrowsAnyAsync<DbUpdateException>(() =>
             IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM3", "+34600333444", "El portátil no arranca")));
         Assert.IsType(provider == DatabaseProvider.Sqlite ? typeof(SqliteException) : typeof(PostgresException), refused.InnerException);
-        seen = statements.Seen();
+        seen = commands.Writes();
         Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Tickets\"", StringComparison.Ordinal));
         Assert.Contains(seen, s => s.StartsWith("INSERT INTO \"Messages\"", StringComparison.Ordinal));
         Assert.Equal(before, await CountRowsAsync(desk));
@@ -111,29 +114,11 @@ public class SqliteRowWriterTests
         Assert.Equal("saving", events[0]);
         Assert.StartsWith("saved ", events[1], StringComparison.Ordinal);
     }
+    // Both kinds of row a message writes: new rows (keys taken first, and keys SQLite gives, which the rows naming them
+    // take), and changed columns of stored rows with concurrency tokens.
     [Fact]
-    public async Task Stores_every_column_as_SaveChanges_does()
-    {
-        await using var written = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
-        await using var saved = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
-
-        foreach (var desk in new[] { written, saved })
-        {
-            await SeedAsync(desk);
-        }
-
-        // Both kinds of row a message writes: new rows (keys taken first, and keys SQLite gives, which the rows naming
-        // them take), and changed columns of stored rows with concurrency tokens.
-        var wroteItself = await ChangeAsync(written, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None));
-        await ChangeAsync(saved, async db =>
-        {
-            await db.SaveChangesAsync();
-            return false;
-        });
-
-        Assert.True(wroteItself, "the writer left the save to SaveChanges");
-        await AssertSameRowsAsync(saved, written, "Tickets", "Messages", "Outbox", "Conversations");
-    }
+    public Task Stores_every_column_as_SaveChanges_does() =>
+        AssertStoredAsBySaveChangesAsync(ChangeAsync, "Tickets", "Messages", "Outbox", "Conversations");
 
     /// <summary>
     /// The rows of the chat bot's turns, which it saves once at their end: a returning user's (the message and replies with
@@ -141,7 +126,15 @@ public class SqliteRowWriterTests
     /// conversation, ticket and messages with keys taken first, the events with the keys SQLite gives).
     /// </summary>
     [Fact]
-    public async Task Stores_a_chat_turns_rows_as_SaveChanges_does()
+    public Task Stores_a_chat_turns_rows_as_SaveChanges_does() =>
+        AssertStoredAsBySaveChangesAsync(TurnAsync, "Contacts", "Conversations", "Handoffs", "SatisfactionResponses", "TicketEvents");
+
+    /// <summary>
+    /// Two desks seeded alike take the same <paramref name="change"/>, saved by the writer on one and by SaveChanges on the
+    /// other: they store the same rows, column by column, and each table named in <paramref name="filled"/> has some.
+    /// </summary>
+    private static async Task AssertStoredAsBySaveChangesAsync(
+        Func<TestDesk, Func<ServiceDeskDbContext, Task<bool>>, Task<bool>> change, params string[] filled)
     {
         await using var written = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
         await using var saved = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
@@ -150,15 +143,22 @@ public class SqliteRowWriterTests
             await SeedAsync(desk);
         }
 
-        var wroteItself = await TurnAsync(written, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None));
-        await TurnAsync(saved, async db =>
+        var wroteItself = await change(written, db => SqliteRowWriter.SaveChangesAsync(db, CancellationToken.None));
+        await change(saved, async db =>
         {
             await db.SaveChangesAsync();
             return false;
         });
 
         Assert.True(wroteItself, "the writer left the save to SaveChanges");
-        await AssertSameRowsAsync(saved, written, "Contacts", "Conversations", "Handoffs", "SatisfactionResponses", "TicketEvents");
+        var expected = await StoredRows.DumpAsync(saved);
+        var actual = await StoredRows.DumpAsync(written);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (table, rows) in expected)
+        {
+            Assert.True(rows.Count > 0 || !filled.Contains(table), $"no {table} rows to compare");
+            Assert.Equal(rows, actual[table]);
+        }
     }
 
     private static Task<bool> TurnAsync(TestDesk desk, Func<ServiceDeskDbContext, Task<bool>> save) => desk.InScopeAsync(sp =>
@@ -248,24 +248,46 @@ public class SqliteRowWriterTests
         CreatedAt = now,
     };
 
-    [Fact]
-    public async Task A_row_changed_since_it_was_read_fails_as_a_lost_race()
+    /// <summary>
+    /// A stored row another writer changed after the message's transaction read it: the provider's writer finds no row as
+    /// read, the save fails as SaveChanges fails on a lost race, and the transaction, run again until it gives up, leaves
+    /// nothing written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_row_changed_since_it_was_read_fails_as_a_lost_race_and_writes_nothing(DatabaseProvider provider)
     {
-        await using var desk = await TestDesk.CreateAsync(DatabaseProvider.Sqlite);
+        await using var desk = await TestDesk.CreateAsync(provider);
         var ticketId = await SeedAsync(desk);
+        var before = await TicketAndEventsAsync(desk, ticketId);
 
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => desk.InScopeAsync(sp =>
-            sp.GetRequiredService<WriteTransaction>().RunAsync(
+        {
+            var transaction = sp.GetRequiredService<WriteTransaction>();
+            return transaction.RunAsync(
                 async ct =>
                 {
                     var db = sp.GetRequiredService<ServiceDeskDbContext>();
                     var ticket = await db.Tickets.SingleAsync(t => t.Id == ticketId, ct);
                     await db.Tickets.Where(t => t.Id == ticketId).ExecuteUpdateAsync(u => u.SetProperty(t => t.Version, t => t.Version + 1), ct);
                     ticket.ChangeStatus(TicketStatus.Pending, "agent:ana", sp.GetRequiredService<SlaClock>(), desk.Time.GetUtcNow());
-                    return await SqliteRowWriter.SaveChangesAsync(db, ct);
+                    await transaction.SaveChangesAsync(ct);
+                    return 0;
                 },
-                CancellationToken.None)));
+                CancellationToken.None);
+        }));
+
+        // Every attempt lost and was rolled back: neither the status change, nor the event it recorded, nor the other
+        // writer's change made within the attempt is stored.
+        Assert.Equal(before, await TicketAndEventsAsync(desk, ticketId));
     }
+
+    private static Task<(TicketStatus Status, int Version, int Events)> TicketAndEventsAsync(TestDesk desk, long ticketId) => desk.InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<ServiceDeskDbContext>();
+        var ticket = await db.Tickets.AsNoTracking().SingleAsync(t => t.Id == ticketId);
+        return (ticket.Status, ticket.Version, await db.TicketEvents.CountAsync(e => e.TicketId == ticketId));
+    });
 
     private static Task<Dictionary<string, int>> CountRowsAsync(TestDesk desk) => desk.InScopeAsync(async sp =>
     {
@@ -354,55 +376,6 @@ public class SqliteRowWriterTests
                 return await save(db);
             },
             CancellationToken.None));
-
-    /// <summary>Both desks store the same rows, column by column, and each table named in <paramref name="filled"/> has some.</summary>
-    private static async Task AssertSameRowsAsync(TestDesk expected, TestDesk actual, params string[] filled)
-    {
-        var expectedRows = await StoredRows.DumpAsync(expected);
-        var actualRows = await StoredRows.DumpAsync(actual);
-        Assert.Equal(expectedRows.Keys, actualRows.Keys);
-        foreach (var (table, rows) in expectedRows)
-        {
-            Assert.True(rows.Count > 0 || !filled.Contains(table), $"no {table} rows to compare");
-            Assert.Equal(rows, actualRows[table]);
-        }
-    }
-
-    /// <summary>Records the INSERT and UPDATE statements of every context.</summary>
-    private sealed class SeenStatements : DbCommandInterceptor
-    {
-        private readonly ConcurrentQueue<string> _seen = new();
-
-        public void Clear() => _seen.Clear();
-
-        public List<string> Seen() => [.. _seen];
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            See(command);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            See(command);
-            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        private void See(DbCommand command)
-        {
-            // A save may hold several statements in one command (PostgreSQL batches them).
-            foreach (var statement in command.CommandText.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (statement.StartsWith("INSERT", StringComparison.Ordinal) || statement.StartsWith("UPDATE", StringComparison.Ordinal))
-                {
-                    _seen.Enqueue(statement);
-                }
-            }
-        }
-    }
 
     /// <summary>The executed-command entries of EF's Database.Command log.</summary>
     internal sealed class CommandLog : ILoggerProvider

@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using ServiceDesk.Core.Persistence;
 
@@ -10,9 +8,9 @@ namespace ServiceDesk.Testing;
 /// <summary>
 /// Makes the database refuse the INSERT of a row (a message, by default) whose parameters contain a marker, with the
 /// error the provider gives: a lock it could not get (transient) or an error of the data (for good), as often as asked.
-/// Register it with <see cref="AddTo"/> before the desk is built.
+/// Register it with <see cref="CommandWatcher.AddTo"/> before the desk is built.
 /// </summary>
-public sealed class FailingCommands(DatabaseProvider provider) : DbCommandInterceptor
+public sealed class FailingCommands(DatabaseProvider provider) : CommandWatcher
 {
     private readonly Dictionary<string, Plan> _plans = [];
     private readonly Dictionary<string, int> _failures = [];
@@ -35,23 +33,7 @@ public sealed class FailingCommands(DatabaseProvider provider) : DbCommandInterc
         }
     }
 
-    public void AddTo(IServiceCollection services) => services.AddDeskInterceptor(this);
-
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-        DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-    {
-        ThrowIfPlanned(command);
-        return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-    }
-
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-        DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        ThrowIfPlanned(command);
-        return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-    }
-
-    private void ThrowIfPlanned(DbCommand command)
+    protected override ValueTask SeeAsync(DbCommand command, CancellationToken cancellationToken)
     {
         bool transient;
         lock (_plans)
@@ -64,7 +46,7 @@ public sealed class FailingCommands(DatabaseProvider provider) : DbCommandInterc
                 && values.Any(v => v.Contains(p.Key, StringComparison.Ordinal))).Key;
             if (marker is null)
             {
-                return;
+                return ValueTask.CompletedTask;
             }
 
             var plan = _plans[marker];

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -62,11 +61,11 @@ public class TurnSaveTests
     [MemberData(nameof(Providers))]
     public async Task A_refused_statement_takes_the_whole_turn_back_and_its_redelivery_is_taken_once(DatabaseProvider provider)
     {
-        var statements = new TurnStatements();
+        var commands = new CommandRecorder();
         var refusals = new FailingCommands(provider);
         await using var desk = await BotDesk.CreateAsync(provider, configure: services =>
         {
-            statements.AddTo(services);
+            commands.AddTo(services);
             refusals.AddTo(services);
         });
         var ana = ChatUser.Sms(desk);
@@ -74,7 +73,7 @@ public class TurnSaveTests
         // A first contact whose reply the database refuses: no contact, conversation, ticket or message is left of it.
         refusals.Fail(nameof(MessageKind.BotReply), times: 1);
         await Assert.ThrowsAnyAsync<DbUpdateException>(() => ana.SayAsync("El portátil no arranca", externalId: "SM-1"));
-        Assert.Contains(statements.Seen(), s => s.StartsWith("INSERT INTO \"Conversations\"", StringComparison.Ordinal));
+        Assert.Contains(commands.Writes(), s => s.StartsWith("INSERT INTO \"Conversations\"", StringComparison.Ordinal));
         Assert.Equal((0, 0, 0, 0), await CountAsync(desk));
 
         var opened = await ana.SayAsync("El portátil no arranca", externalId: "SM-1");
@@ -87,9 +86,9 @@ public class TurnSaveTests
 
         // A returning turn refused the same way: the conversation's state and version stay as they were.
         refusals.Fail(nameof(MessageKind.BotReply), times: 1);
-        statements.Clear();
+        commands.Clear();
         await Assert.ThrowsAnyAsync<DbUpdateException>(() => ana.SayAsync("estado", externalId: "SM-2"));
-        Assert.Contains(statements.Seen(), s => s.StartsWith("UPDATE \"Conversations\"", StringComparison.Ordinal));
+        Assert.Contains(commands.Writes(), s => s.StartsWith("UPDATE \"Conversations\"", StringComparison.Ordinal));
         var refused = await desk.ConversationAsync(ana);
         Assert.Equal((before.Version, before.DialogState), (refused.Version, refused.DialogState));
         Assert.Equal(messages, (await CountAsync(desk)).Messages);
@@ -107,8 +106,13 @@ public class TurnSaveTests
     [MemberData(nameof(Providers))]
     public async Task A_turn_that_finds_the_conversation_changed_at_its_save_runs_again(DatabaseProvider provider)
     {
-        var statements = new TurnStatements();
-        await using var desk = await BotDesk.CreateAsync(provider, configure: statements.AddTo);
+        var commands = new CommandRecorder();
+        var race = new ConversationRace();
+        await using var desk = await BotDesk.CreateAsync(provider, configure: services =>
+        {
+            commands.AddTo(services);
+            race.AddTo(services);
+        });
         var ana = ChatUser.Sms(desk);
         await ana.SayAsync("El proyector de la sala de juntas parpadea");
         var before = await desk.ConversationAsync(ana);
@@ -116,12 +120,12 @@ public class TurnSaveTests
 
         // Another writer moves the conversation on just before the turn's UPDATE (in the turn's own transaction: on SQLite
         // no other can write while it holds the write lock): the turn loses, its transaction rolls back, and it runs again.
-        statements.Clear();
-        statements.BumpVersionOnce = true;
+        commands.Clear();
+        race.BumpVersionOnce();
         var answered = await ana.SayAsync("1", externalId: "SM-raced");
 
         Assert.False(answered.Duplicate);
-        Assert.Equal(2, statements.Seen().Count(s => s.StartsWith("UPDATE \"Conversations\"", StringComparison.Ordinal)));
+        Assert.Equal(2, commands.Writes().Count(s => s.StartsWith("UPDATE \"Conversations\"", StringComparison.Ordinal)));
         var after = await desk.ConversationAsync(ana);
         Assert.Equal(before.Version + 1, after.Version);
         Assert.NotEqual(before.DialogState, after.DialogState);
@@ -136,51 +140,18 @@ public class TurnSaveTests
         (await db.Contacts.CountAsync(), await db.Conversations.CountAsync(), await db.Tickets.CountAsync(), await db.Messages.CountAsync()));
 
     /// <summary>
-    /// Records the INSERT and UPDATE statements of every context and, once on demand, moves the conversation's version on just
-    /// before the statement that updates it.
+    /// Once on demand, moves the conversation's version on just before the statement that updates it, in that statement's
+    /// transaction: another writer that got there first.
     /// </summary>
-    private sealed class TurnStatements : DbCommandInterceptor
+    private sealed class ConversationRace : CommandWatcher
     {
-        private readonly ConcurrentQueue<string> _seen = new();
-        private int _bumpVersionOnce;
+        private int _armed;
 
-        public bool BumpVersionOnce
+        public void BumpVersionOnce() => Volatile.Write(ref _armed, 1);
+
+        protected override async ValueTask SeeAsync(DbCommand command, CancellationToken cancellationToken)
         {
-            set => Volatile.Write(ref _bumpVersionOnce, value ? 1 : 0);
-        }
-
-        public void AddTo(IServiceCollection services) => services.AddDeskInterceptor(this);
-
-        public void Clear() => _seen.Clear();
-
-        public List<string> Seen() => [.. _seen];
-
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            await SeeAsync(command, cancellationToken);
-            return result;
-        }
-
-        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            await SeeAsync(command, cancellationToken);
-            return result;
-        }
-
-        private async Task SeeAsync(DbCommand command, CancellationToken cancellationToken)
-        {
-            // A save may hold several statements in one command (PostgreSQL batches them).
-            foreach (var statement in command.CommandText.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (statement.StartsWith("INSERT", StringComparison.Ordinal) || statement.StartsWith("UPDATE", StringComparison.Ordinal))
-                {
-                    _seen.Enqueue(statement);
-                }
-            }
-
-            if (command.CommandText.Contains("UPDATE \"Conversations\"", StringComparison.Ordinal) && Interlocked.Exchange(ref _bumpVersionOnce, 0) == 1)
+            if (command.CommandText.Contains("UPDATE \"Conversations\"", StringComparison.Ordinal) && Interlocked.Exchange(ref _armed, 0) == 1)
             {
                 await using var bump = command.Connection!.CreateCommand();
                 bump.Transaction = command.Transaction;
