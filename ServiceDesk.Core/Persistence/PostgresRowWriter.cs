@@ -214,49 +214,23 @@ internal static class PostgresRowWriter
             for (var i = 0; i < rows.Count; i++)
             {
                 var table = rows[i].Table;
-                if (kinds[i] == Kind.Update)
+                if (kinds[i] != Kind.Update)
                 {
-                    if (changed[i] == 0)
-                    {
-                        continue;
-                    }
-
-                    var set = table.Columns.Where((_, c) => (changed[i] & (1UL << c)) != 0).ToList();
-                    builder.Append($"UPDATE {table.Quoted} SET ");
-                    Append(builder, set, ", ", ref index);
-                    builder.Append(" WHERE ");
-                    Append(builder, table.Checked, " AND ", ref index);
-                    builder.AppendLine(";");
+                    table.AppendInsert(builder, returningKey: kinds[i] == Kind.InsertReturningKey, ref index);
+                }
+                else if (changed[i] != 0)
+                {
+                    table.AppendUpdate(builder, changed[i], whereOnNewLine: false, ref index);
+                }
+                else
+                {
                     continue;
                 }
 
-                var columns = kinds[i] == Kind.InsertReturningKey ? table.Columns.Where(c => c != table.Key).ToList() : table.Columns;
-                builder.Append($"INSERT INTO {table.Quoted} ({string.Join(", ", columns.Select(c => c.Quoted))})").AppendLine();
-                builder.Append("VALUES (");
-                for (var c = 0; c < columns.Count; c++)
-                {
-                    builder.Append(c == 0 ? "" : ", ").Append(Parameters.Name(index));
-                    Add(builder, columns[c], index++);
-                }
-
-                builder.Append(")");
-                builder.AppendLine(kinds[i] == Kind.InsertReturningKey ? $"{Environment.NewLine}RETURNING {table.Key.Quoted};" : ";");
+                builder.AppendLine(";");
             }
 
             return builder.Build();
         }
-
-        private static void Append(IRelationalCommandBuilder builder, IReadOnlyList<Column> columns, string separator, ref int index)
-        {
-            for (var c = 0; c < columns.Count; c++)
-            {
-                builder.Append(c == 0 ? "" : separator).Append($"{columns[c].Quoted} = {Parameters.Name(index)}");
-                Add(builder, columns[c], index++);
-            }
-        }
-
-        private static void Add(IRelationalCommandBuilder builder, Column column, int index) =>
-            builder.AddParameter(
-                Parameters.Invariant(index), Parameters.Name(index), column.Mapping, column.IsNullable, System.Data.ParameterDirection.Input);
     }
 }

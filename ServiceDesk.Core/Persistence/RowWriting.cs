@@ -224,6 +224,7 @@ internal static class RowWriting
     {
         private readonly IRelationalCommandBuilderFactory _commands;
         private readonly ConcurrentDictionary<ulong, IRelationalCommandTemplate> _updates = new();
+        private readonly List<Column> _columnsButKey;
 
         private Table(string name, Column key, List<Column> columns, IRelationalCommandBuilderFactory commands)
         {
@@ -233,8 +234,9 @@ internal static class RowWriting
             Key = key;
             Columns = columns;
             Checked = [key, .. columns.Where(c => c != key && c.Property.IsConcurrencyToken)];
-            Insert = InsertOf(columns, returningKey: false);
-            InsertReturningKey = InsertOf([.. columns.Where(c => c != key)], returningKey: true);
+            _columnsButKey = [.. columns.Where(c => c != key)];
+            Insert = InsertOf(returningKey: false);
+            InsertReturningKey = InsertOf(returningKey: true);
         }
 
         public string Name { get; }
@@ -256,24 +258,46 @@ internal static class RowWriting
         public IRelationalCommandTemplate UpdateOf(ulong changed) => _updates.GetOrAdd(changed, set =>
         {
             var builder = _commands.Create();
-            var columns = Columns.Where((_, i) => (set & (1UL << i)) != 0).ToList();
-            builder.Append($"UPDATE {Quoted} SET ");
             var index = 0;
-            foreach (var column in columns)
-            {
-                builder.Append(index == 0 ? "" : ", ").Append($"{column.Quoted} = {Parameters.Name(index)}");
-                Add(builder, column, index++);
-            }
-
-            builder.AppendLine().Append("WHERE ");
-            foreach (var column in Checked)
-            {
-                builder.Append(column == Checked[0] ? "" : " AND ").Append($"{column.Quoted} = {Parameters.Name(index)}");
-                Add(builder, column, index++);
-            }
-
+            AppendUpdate(builder, set, whereOnNewLine: true, ref index);
             return builder.AppendLine().Append("RETURNING 1;").Build();
         });
+
+        /// <summary>
+        /// Appends the INSERT of a row, without the key when the database gives it (then returned), its parameters numbered on
+        /// from <paramref name="index"/>; the terminator is the caller's.
+        /// </summary>
+        public void AppendInsert(IRelationalCommandBuilder builder, bool returningKey, ref int index)
+        {
+            IReadOnlyList<Column> columns = returningKey ? _columnsButKey : Columns;
+            builder.Append($"INSERT INTO {Quoted} ({string.Join(", ", columns.Select(c => c.Quoted))})").AppendLine();
+            builder.Append("VALUES (");
+            for (var c = 0; c < columns.Count; c++)
+            {
+                builder.Append(c == 0 ? "" : ", ").Append(Parameters.Name(index));
+                Add(builder, columns[c], index++);
+            }
+
+            builder.Append(")");
+            if (returningKey)
+            {
+                builder.AppendLine().Append($"RETURNING {Key.Quoted}");
+            }
+        }
+
+        /// <summary>
+        /// Appends the UPDATE of the columns whose bits <paramref name="changed"/> sets, checking the key and concurrency tokens
+        /// the row was read with, its parameters numbered on from <paramref name="index"/>; the rest is the caller's. The
+        /// WHERE starts a line of its own in the SQLite writer's statements and not in the PostgreSQL writer's batch, as each
+        /// has always sent them.
+        /// </summary>
+        public void AppendUpdate(IRelationalCommandBuilder builder, ulong changed, bool whereOnNewLine, ref int index)
+        {
+            builder.Append($"UPDATE {Quoted} SET ");
+            AppendEach(builder, Columns.Where((_, c) => (changed & (1UL << c)) != 0), ", ", ref index);
+            (whereOnNewLine ? builder.AppendLine() : builder.Append(" ")).Append("WHERE ");
+            AppendEach(builder, Checked, " AND ", ref index);
+        }
 
         /// <summary>The table of an entity type the writer covers, else null.</summary>
         public static Table? For(IEntityType entityType, IRelationalCommandBuilderFactory commands)
@@ -313,17 +337,24 @@ internal static class RowWriting
             return new Table(tableName, key, columns, commands);
         }
 
-        private IRelationalCommandTemplate InsertOf(List<Column> columns, bool returningKey)
+        private IRelationalCommandTemplate InsertOf(bool returningKey)
         {
             var builder = _commands.Create();
-            builder.Append($"INSERT INTO {Quoted} ({string.Join(", ", columns.Select(c => c.Quoted))})").AppendLine();
-            builder.Append($"VALUES ({string.Join(", ", columns.Select((_, i) => Parameters.Name(i)))})");
-            for (var i = 0; i < columns.Count; i++)
-            {
-                Add(builder, columns[i], i);
-            }
+            var index = 0;
+            AppendInsert(builder, returningKey, ref index);
+            return builder.Append(";").Build();
+        }
 
-            return (returningKey ? builder.AppendLine().Append($"RETURNING {Key.Quoted};") : builder.Append(";")).Build();
+        /// <summary>Appends "column = parameter" for each column, <paramref name="separator"/> between them.</summary>
+        private static void AppendEach(IRelationalCommandBuilder builder, IEnumerable<Column> columns, string separator, ref int index)
+        {
+            var first = true;
+            foreach (var column in columns)
+            {
+                builder.Append(first ? "" : separator).Append($"{column.Quoted} = {Parameters.Name(index)}");
+                Add(builder, column, index++);
+                first = false;
+            }
         }
 
         private static void Add(IRelationalCommandBuilder builder, Column column, int index) =>
