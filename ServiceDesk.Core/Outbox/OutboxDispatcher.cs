@@ -239,10 +239,12 @@ public sealed partial class OutboxDispatcher(
 
     /// <summary>
     /// Takes over messages a channel tried to send inline and could not (a chat bot's answers within the user's turn,
-    /// stored as sent): each gets an outbox row whose first attempt was that inline one, and the attempt's outcome is
-    /// recorded as for any delivery, in one transaction. A transient failure leaves the message queued for a delivery
-    /// job with backoff; a refusal marks it failed (and a dead address unreachable); a send that may have gone out
-    /// is unconfirmed, not sent again. Messages after the first were not tried: nothing of them went out.
+    /// stored as sent): each gets an outbox row, in one transaction. The first was tried: its row's first attempt was that
+    /// inline one, and the attempt's outcome is recorded as for any delivery. A transient failure leaves it queued for a
+    /// delivery job with backoff; a refusal marks it failed (and a dead address unreachable); a send that may have gone out
+    /// is unconfirmed, not sent again. The messages after it were not tried: a refusal stands for them too; any
+    /// other outcome leaves them waiting in line behind the first (<see cref="ReplyOrder"/>), due when it is tried again or
+    /// at once when it is done, with no attempt and no error of their own.
     /// </summary>
     /// <param name="messages">The messages in the order they were to be sent, the failed one first.</param>
     public async Task TakeOverFailedSendsAsync(IReadOnlyList<UnsentMessage> messages, DeliveryResult outcome, CancellationToken cancellationToken)
@@ -252,15 +254,16 @@ public sealed partial class OutboxDispatcher(
             return;
         }
 
-        var retries = new List<(OutboxMessage Row, DateTimeOffset At)>();
+        var jobs = new List<(OutboxMessage Row, DateTimeOffset At)>();
         await transaction.RunAsync(
             async ct =>
             {
-                retries.Clear();
+                jobs.Clear();
                 var now = time.GetUtcNow();
                 var ids = messages.Select(m => m.MessageId).ToList();
                 var stored = await db.Messages.Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, ct);
-                var rows = new List<(OutboxMessage Row, DeliveryResult Outcome)>();
+                var tried = new List<OutboxMessage>();
+                var waiting = new List<OutboxMessage>();
                 for (var i = 0; i < messages.Count; i++)
                 {
                     if (!stored.TryGetValue(messages[i].MessageId, out var message))
@@ -275,25 +278,43 @@ public sealed partial class OutboxDispatcher(
                     {
                         Message = message,
                         DeliveryKey = Guid.NewGuid(),
-                        State = OutboxState.Sending,
-                        Attempts = 1,
+                        State = OutboxState.Pending,
                         CreatedAt = now,
                         NextAttemptAt = now,
-                        ClaimedAt = now,
                         Payload = messages[i].Payload,
                     };
+                    if (i == 0 || outcome.Outcome == DeliveryOutcome.Permanent)
+                    {
+                        // Claimed as a delivery job claims a row, the inline send being its attempt.
+                        row.State = OutboxState.Sending;
+                        row.Attempts = 1;
+                        row.ClaimedAt = now;
+                        tried.Add(row);
+                    }
+                    else
+                    {
+                        waiting.Add(row);
+                    }
+
                     db.Outbox.Add(row);
-                    rows.Add((row, i == 0 || outcome.Outcome != DeliveryOutcome.Unconfirmed ? outcome : DeliveryResult.Transient(NotTried)));
                 }
 
                 // Ids first: the outcome's log lines and retries name the rows.
                 await db.SaveChangesAsync(ct);
-                foreach (var (row, result) in rows)
+                DateTimeOffset? retryAt = null;
+                foreach (var row in tried)
                 {
-                    if (await ApplyAsync(row, result, now, ct) is { } at)
+                    if (await ApplyAsync(row, outcome, now, ct) is { } at)
                     {
-                        retries.Add((row, at));
+                        jobs.Add((row, at));
+                        retryAt ??= at;
                     }
+                }
+
+                foreach (var row in waiting)
+                {
+                    row.NextAttemptAt = retryAt ?? now;
+                    jobs.Add((row, row.NextAttemptAt));
                 }
 
                 await db.SaveChangesAsync(ct);
@@ -301,13 +322,11 @@ public sealed partial class OutboxDispatcher(
             },
             cancellationToken);
 
-        foreach (var (row, at) in retries)
+        foreach (var (row, at) in jobs)
         {
             scheduler.Schedule(row.Id, at);
         }
     }
-
-    private const string NotTried = "Not sent yet: an earlier message of the same answer could not be sent.";
 
     /// <summary>Records one attempt's outcome on a claimed row and its message; returns when to try again, if at all.</summary>
     private async Task<DateTimeOffset?> ApplyAsync(OutboxMessage row, DeliveryResult outcome, DateTimeOffset now, CancellationToken ct)

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using ServiceDesk.Core.Contacts;
+using ServiceDesk.Core.Conversations;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Outbox;
 using ServiceDesk.Core.Persistence;
@@ -304,6 +306,109 @@ public class OutboxTests
         Assert.Equal(DeliveryState.Unconfirmed, row.Message.DeliveryState);
         await DeliverAsync(desk, outboxId);
         Assert.Equal(1, sms.Calls);
+    }
+
+    /// <summary>
+    /// A bot's answer of three messages whose first the channel failed inline with a retryable error: the others were never
+    /// tried, so they wait in line behind it with no attempt and no error of their own, then go out after it, in order, each
+    /// recording only what happened to it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Replies_waiting_behind_one_that_failed_inline_record_only_their_own_attempts(DatabaseProvider provider)
+    {
+        var teams = new RecordingChannelSender(Channel.Teams);
+        await using var desk = await TestDesk.CreateAsync(provider, s => s.AddSingleton<IChannelSender>(teams));
+        var answer = await AnswerAsync(desk, replies: 3);
+
+        await desk.InScopeAsync(sp => sp.GetRequiredService<OutboxDispatcher>().TakeOverFailedSendsAsync(
+            [.. answer.Select(id => new UnsentMessage(id, $"{{\"text\":\"reply {id}\"}}"))],
+            DeliveryResult.Transient("503 ServiceUnavailable", retryAfter: TimeSpan.FromSeconds(30)),
+            CancellationToken.None));
+
+        var rows = await RowsAsync(desk, answer);
+        Assert.Equal((OutboxState.Pending, 1, "503 ServiceUnavailable"), (rows[0].State, rows[0].Attempts, rows[0].LastError));
+        Assert.All(rows.Skip(1), o => Assert.Equal((OutboxState.Pending, 0, null), (o.State, o.Attempts, o.LastError)));
+        Assert.All(rows.Skip(1), o => Assert.Equal(rows[0].NextAttemptAt, o.NextAttemptAt));
+        Assert.All(rows, o => Assert.Equal((DeliveryState.Queued, null), (o.Message.DeliveryState, o.Message.DeliveryError)));
+
+        // The first's retry fails again, then it goes out; the second's own first attempt fails: the third has still tried nothing.
+        teams.Script(DeliveryResult.Transient("429 TooManyRequests"), DeliveryResult.Sent("first"), DeliveryResult.Transient("502 BadGateway"));
+        await RunJobsAsync(desk, until: () => teams.Sent.Count == 3);
+        rows = await RowsAsync(desk, answer);
+        Assert.Equal((OutboxState.Sent, 3), (rows[0].State, rows[0].Attempts));
+        Assert.Equal((OutboxState.Pending, 1, "502 BadGateway"), (rows[1].State, rows[1].Attempts, rows[1].LastError));
+        Assert.Equal((OutboxState.Pending, 0, null), (rows[2].State, rows[2].Attempts, rows[2].LastError));
+
+        await RunJobsAsync(desk, until: () => false);
+        Assert.Equal([answer[0], answer[0], answer[1], answer[1], answer[2]], teams.Sent.Select(m => m.MessageId));
+        rows = await RowsAsync(desk, answer);
+        Assert.Equal([(OutboxState.Sent, 3), (OutboxState.Sent, 2), (OutboxState.Sent, 1)], rows.Select(o => (o.State, o.Attempts)));
+        Assert.All(rows, o => Assert.Equal(DeliveryState.Sent, o.Message.DeliveryState));
+    }
+
+    /// <summary>A conversation and a bot's answer in it of several messages, stored as sent (as a channel stores them before sending them inline).</summary>
+    private static Task<List<long>> AnswerAsync(TestDesk desk, int replies) => desk.InScopeAsync(async sp =>
+    {
+        var db = sp.GetRequiredService<ServiceDeskDbContext>();
+        var now = desk.Time.GetUtcNow();
+        var contact = new Contact { DisplayName = "Ana", Language = "es", CreatedAt = now, Identities = [new ContactIdentity { Channel = Channel.Teams, Address = "29:ana" }] };
+        var conversation = new Conversation { Channel = Channel.Teams, ExternalKey = "a:ana", Contact = contact, CreatedAt = now, LastActivityAt = now };
+        db.Conversations.Add(conversation);
+        await db.SaveChangesAsync();
+        var messages = Enumerable.Range(1, replies).Select(i => new Message
+        {
+            Channel = Channel.Teams,
+            Direction = MessageDirection.Outbound,
+            Kind = MessageKind.BotReply,
+            Body = $"Reply {i}",
+            Author = "Desk",
+            Recipient = "29:ana",
+            ConversationId = conversation.Id,
+            DeliveryState = DeliveryState.Sent,
+            CreatedAt = now,
+        }).ToList();
+        foreach (var message in messages)
+        {
+            // One at a time: the answer's order is its messages' keys.
+            db.Messages.Add(message);
+            await db.SaveChangesAsync();
+        }
+
+        return messages.Select(m => m.Id).ToList();
+    });
+
+    private static Task<List<OutboxMessage>> RowsAsync(TestDesk desk, List<long> messageIds) => desk.InScopeAsync(sp =>
+        sp.GetRequiredService<ServiceDeskDbContext>().Outbox.AsNoTracking().Include(o => o.Message)
+            .Where(o => messageIds.Contains(o.MessageId)).OrderBy(o => o.MessageId).ToListAsync());
+
+    /// <summary>Runs the scheduled delivery jobs, each at its time, as the job system would, until none is left or <paramref name="until"/> holds.</summary>
+    private static async Task RunJobsAsync(TestDesk desk, Func<bool> until)
+    {
+        for (var round = 0; round < 20; round++)
+        {
+            var jobs = desk.Scheduler.Drain();
+            if (jobs.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var (id, notBefore) in jobs.OrderBy(j => j.NotBefore ?? DateTimeOffset.MinValue))
+            {
+                if (notBefore > desk.Time.Now)
+                {
+                    desk.Time.Set(notBefore.Value);
+                }
+
+                await DeliverAsync(desk, id);
+                if (until())
+                {
+                    return;
+                }
+            }
+        }
+
+        Assert.Fail("The delivery jobs kept scheduling one another.");
     }
 
     private static Task DeliverAsync(TestDesk desk, long outboxId) =>
