@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Conversations;
@@ -32,7 +34,7 @@ internal static class PostgresKeys
     private static readonly ConcurrentDictionary<(string Server, string Database), Dictionary<string, string>> Sequences = new();
 
     /// <summary>The <c>nextval</c> statements, per database and tables drawn from.</summary>
-    private static readonly ConcurrentDictionary<(string Server, string Database, string Tables), string> Statements = new();
+    private static readonly ConcurrentDictionary<(string Server, string Database, string Tables), IRelationalCommandTemplate> Statements = new();
 
     /// <param name="messages">How many keys of <see cref="Message"/> rows to reserve for the save.</param>
     /// <returns>
@@ -52,7 +54,7 @@ internal static class PostgresKeys
     public static async Task<ReservedMessageKeys?> AssignAsync(
         ServiceDeskDbContext db, int messages, bool detectChanges, KeysDrawnAhead? ahead, CancellationToken cancellationToken)
     {
-        if (db.Provider != DatabaseProvider.PostgreSql || db.Database.CurrentTransaction is not { } transaction)
+        if (db.Provider != DatabaseProvider.PostgreSql || db.Database.CurrentTransaction is null)
         {
             return null;
         }
@@ -90,12 +92,12 @@ internal static class PostgresKeys
         }
 
         var connection = db.Database.GetDbConnection();
-        var dbTransaction = transaction.GetDbTransaction();
-        var database = (connection.DataSource, connection.Database);
         var sequences = await SequencesAsync(db, cancellationToken);
         var statement = Statements.GetOrAdd(
-            (database.DataSource, database.Database, string.Join('\n', tables)), static (_, named) => Statement(named.tables, named.sequences), (tables, sequences));
-        var keys = await ReadRowAsync(connection, dbTransaction, statement, tables.Count, (r, i) => r.GetInt64(i), cancellationToken);
+            (connection.DataSource, connection.Database, string.Join('\n', tables)),
+            static (_, named) => Command(named.db, Statement(named.tables, named.sequences)),
+            (db, tables, sequences));
+        var keys = await ReadRowAsync(db, statement, tables.Count, (r, i) => r.GetInt64(i), cancellationToken);
         for (var i = 0; i < waiting.Count; i++)
         {
             PermanentKey.Give(waiting[i].Key, keys[i]);
@@ -121,7 +123,7 @@ internal static class PostgresKeys
         var database = (connection.DataSource, connection.Database);
         if (!Sequences.TryGetValue(database, out var sequences))
         {
-            sequences = await SequencesAsync(db, connection, db.Database.CurrentTransaction?.GetDbTransaction(), cancellationToken);
+            sequences = await ResolveSequencesAsync(db, cancellationToken);
             Sequences.TryAdd(database, sequences);
         }
 
@@ -138,12 +140,11 @@ internal static class PostgresKeys
     /// The sequences' names, for the statements to name them: resolving them (<c>pg_get_serial_sequence</c>) in every
     /// statement cost the server more than drawing the keys.
     /// </summary>
-    private static async Task<Dictionary<string, string>> SequencesAsync(
-        ServiceDeskDbContext db, DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, string>> ResolveSequencesAsync(ServiceDeskDbContext db, CancellationToken cancellationToken)
     {
         var tables = Quoted.Append(typeof(Message)).Select(type => db.Model.FindEntityType(type)!.GetTableName()!).ToList();
         var resolve = "SELECT " + string.Join(", ", tables.Select(table => $"pg_get_serial_sequence('\"{table}\"', 'Id')"));
-        var names = await ReadRowAsync(connection, transaction, resolve, tables.Count, (r, i) => r.GetString(i), cancellationToken);
+        var names = await ReadRowAsync(db, Command(db, resolve), tables.Count, (r, i) => r.GetString(i), cancellationToken);
         return tables.Zip(names).ToDictionary(p => p.First, p => p.Second);
     }
 
@@ -151,20 +152,36 @@ internal static class PostgresKeys
     private static string Statement(List<string> tables, Dictionary<string, string> sequences) =>
         "SELECT " + string.Join(", ", tables.Select(table => $"nextval('{sequences[table].Replace("'", "''", StringComparison.Ordinal)}')"));
 
-    private static async Task<T[]> ReadRowAsync<T>(
-        DbConnection connection, DbTransaction? transaction, string sql, int columns, Func<DbDataReader, int, T> read, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        var values = new T[columns];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        for (var i = 0; i < columns; i++)
-        {
-            values[i] = read(reader, i);
-        }
+    private static IRelationalCommandTemplate Command(ServiceDeskDbContext db, string sql) =>
+        db.GetService<IRelationalCommandBuilderFactory>().Create().Append(sql).Build();
 
-        return values;
+    /// <summary>
+    /// Runs the statement as EF runs its own, through <see cref="IRelationalCommand"/> with the context's connection,
+    /// transaction and command diagnostics logger: command interceptors, the Database.Command log and DiagnosticListener see it.
+    /// </summary>
+    private static async Task<T[]> ReadRowAsync<T>(
+        ServiceDeskDbContext db, IRelationalCommandTemplate statement, int columns, Func<DbDataReader, int, T> read, CancellationToken cancellationToken)
+    {
+        var connection = db.GetService<IRelationalConnection>();
+        var command = connection.RentCommand();
+        command.PopulateFrom(statement);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(
+                new RelationalCommandParameterObject(connection, null, null, db, db.GetService<IRelationalCommandDiagnosticsLogger>(), CommandSource.FromSqlQuery),
+                cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            var values = new T[columns];
+            for (var i = 0; i < columns; i++)
+            {
+                values[i] = read(reader.DbDataReader, i);
+            }
+
+            return values;
+        }
+        finally
+        {
+            connection.ReturnCommand(command);
+        }
     }
 }
