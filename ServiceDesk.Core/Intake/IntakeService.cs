@@ -191,6 +191,8 @@ public sealed partial class IntakeService(
     private async Task<IntakeResult> ReceiveCoreAsync(
         InboundMessage inbound, List<OutboxMessage> queued, bool checkDuplicate, bool firstContact, bool callerSaves, bool keysFirst, CancellationToken ct)
     {
+        _keysDrawnAhead = null;
+
         // Redeliveries are rare: the first attempt goes straight to work and the unique index refuses a
         // duplicate; the retry that follows looks the original up and answers with it.
         var existing = !checkDuplicate ? null : await db.Messages.AsNoTracking()
@@ -314,7 +316,7 @@ public sealed partial class IntakeService(
         {
             // The message, and the acknowledgement that a new or reopened ticket sends, are the messages the save inserts.
             var messages = inbound.Acknowledge && outcome != IntakeOutcome.AppendedToTicket ? 2 : 1;
-            if (keysFirst && await PostgresKeys.AssignAsync(db, messages, ct) is { } reserved)
+            if (keysFirst && await PostgresKeys.AssignAsync(db, messages, detectChanges: true, _keysDrawnAhead, ct) is { } reserved)
             {
                 // On PostgreSQL the new rows' keys are drawn now, in one round trip, instead of saved for: one save after the notice.
                 messageKeys = reserved;
@@ -580,7 +582,7 @@ public sealed partial class IntakeService(
     {
         var address = ContactIdentity.Normalize(inbound.Channel, inbound.SenderAddress);
         // Without a look-up the caller has just found no such contact in this transaction: the change tracker has none either.
-        var contact = lookUp ? db.TrackedContact(inbound.Channel, address) ?? await FindSenderAsync(inbound, address, ct) : null;
+        var contact = lookUp ? db.TrackedContact(inbound.Channel, address) ?? await FindSenderAsync(inbound, address, keyFirst, ct) : null;
         if (contact is not null)
         {
             return contact;

@@ -35,9 +35,14 @@ internal sealed class IntakeQueries
     /// <see cref="ContactByAddress"/> with the service a new ticket goes under, for PostgreSQL's intake, where every query is a
     /// round trip: a sender looked up by address writes on a conversation the desk does not know, which opens a ticket as a rule.
     /// The service is the row the query starts from (a contact need not exist): none when no service has the code.
+    /// When no contact owns the address, the same round trip draws the keys of the rows a first contact's message adds, from
+    /// the sequences named (<see cref="PostgresKeys.NextValue"/>; a null name draws nothing), as their inserts would:
+    /// the contact's, the conversation's, the ticket's, the message's and its acknowledgement's, in that order.
     /// </summary>
-    public readonly Func<ServiceDeskDbContext, Channel, string, string, CancellationToken, Task<ServiceAndContact?>> ContactByAddressWithService =
-        EF.CompileAsyncQuery((ServiceDeskDbContext db, Channel channel, string address, string code, CancellationToken ct) =>
+    public readonly Func<ServiceDeskDbContext, Channel, string, string, string?, string?, string?, string?, string?, CancellationToken, Task<ServiceAndContact?>> ContactByAddressWithService =
+        EF.CompileAsyncQuery((
+            ServiceDeskDbContext db, Channel channel, string address, string code,
+            string? contactKeys, string? conversationKeys, string? ticketKeys, string? messageKeys, string? acknowledgementKeys, CancellationToken ct) =>
             (from s in db.Services.Include(s => s.AssignmentGroup)
              where s.Code == code
              from c in db.Contacts.Include(c => c.Identities)
@@ -46,7 +51,14 @@ internal sealed class IntakeQueries
                      .Select(i => i.ContactId)
                      .FirstOrDefault())
                  .DefaultIfEmpty()
-             select new ServiceAndContact(s, c))
+             select new ServiceAndContact(
+                 s,
+                 c,
+                 c == null && contactKeys != null ? (long?)PostgresKeys.NextValue(contactKeys) : null,
+                 c == null && conversationKeys != null ? (long?)PostgresKeys.NextValue(conversationKeys) : null,
+                 c == null && ticketKeys != null ? (long?)PostgresKeys.NextValue(ticketKeys) : null,
+                 c == null && messageKeys != null ? (long?)PostgresKeys.NextValue(messageKeys) : null,
+                 c == null && acknowledgementKeys != null ? (long?)PostgresKeys.NextValue(acknowledgementKeys) : null))
                 .FirstOrDefault());
 
     public readonly Func<ServiceDeskDbContext, Channel, string, CancellationToken, Task<Conversation?>> ConversationByKey =
@@ -106,8 +118,9 @@ internal sealed class IntakeQueries
             db.Messages.Where(m => m.ConversationId == conversationId && m.TicketId == null && m.Id >= fromId));
 }
 
-/// <summary>A service and the contact owning an address (null when none does), both tracked.</summary>
-internal sealed record ServiceAndContact(Service Service, Contact? Contact);
+/// <summary>A service and the contact owning an address (null when none does), both tracked; the keys drawn when none does.</summary>
+internal sealed record ServiceAndContact(
+    Service Service, Contact? Contact, long? ContactKey, long? ConversationKey, long? TicketKey, long? MessageKey, long? AcknowledgementKey);
 
 /// <summary>A conversation and its current ticket (null when it has none), both tracked.</summary>
 internal sealed record ConversationAndTicket(Conversation Conversation, Ticket? Ticket);

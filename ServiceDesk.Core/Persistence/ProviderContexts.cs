@@ -28,6 +28,14 @@ public sealed class PostgreSqlServiceDeskDbContext(DbContextOptions<PostgreSqlSe
 {
     public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
 
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // Keys drawn inside a query that runs anyway instead of a round trip of their own (PostgresKeys).
+        modelBuilder.HasDbFunction(typeof(PostgresKeys).GetMethod(nameof(PostgresKeys.NextValue))!).HasName("nextval").IsBuiltIn();
+    }
+
     protected override string UniqueWhenNotNullFilter(string column) => $"\"{column}\" IS NOT NULL";
 }
 

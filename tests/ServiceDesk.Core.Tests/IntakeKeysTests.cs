@@ -107,4 +107,50 @@ public class IntakeKeysTests
             Assert.Equal(messages.Where(m => m.ExternalId is null).Select(m => m.Id), sent);
         });
     }
+
+    [Theory]
+    [MemberData(nameof(Providers), MemberType = typeof(IntakeTests))]
+    public async Task A_first_contact_on_a_known_thread_takes_no_ticket_number(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+        var first = await ReceiveAsync(desk, Email("<root@example.com>", "pedro@example.com", "Outlook no sincroniza"));
+
+        // A colleague copied on the thread writes for the first time: the message goes on the thread's ticket, and the
+        // keys the new contact's rows take first (on PostgreSQL drawn with the lookup of the sender) leave the numbers alone.
+        var colleague = await ReceiveAsync(desk, Email("<cc@example.com>", "eva@example.com", "A mí también") with { ThreadKeys = ["<root@example.com>"] });
+        var next = await ReceiveAsync(desk, Email("<next@example.com>", "luis@example.com", "La impresora no imprime"));
+
+        Assert.Equal((IntakeOutcome.AppendedToTicket, first.TicketId), (colleague.Outcome, colleague.TicketId));
+        Assert.NotEqual(first.ContactId, colleague.ContactId);
+        Assert.Equal((IntakeOutcome.CreatedTicket, first.TicketId + 1), (next.Outcome, next.TicketId));
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            var message = await db.Messages.SingleAsync(m => m.Id == colleague.MessageId);
+            Assert.Equal((first.TicketId, colleague.ContactId), (message.TicketId ?? 0, message.AuthorContactId ?? 0));
+            Assert.Equal(colleague.ContactId, (await db.ContactIdentities.SingleAsync(i => i.Address == "eva@example.com")).ContactId);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers), MemberType = typeof(IntakeTests))]
+    public async Task A_first_contact_whose_service_code_is_unknown_still_opens_one_ticket(DatabaseProvider provider)
+    {
+        await using var desk = await TestDesk.CreateAsync(provider);
+
+        // No service has the code: the sender's lookup brings none (nor keys), and the ticket falls back to the default service.
+        var result = await ReceiveAsync(desk, Sms("SM1", "+34600111222", "VPN caída") with { ServiceCode = "no-such-service" });
+        var next = await ReceiveAsync(desk, Sms("SM2", "+34600333444", "Sin correo"));
+
+        Assert.Equal((IntakeOutcome.CreatedTicket, IntakeOutcome.CreatedTicket), (result.Outcome, next.Outcome));
+        Assert.Equal(result.TicketId + 1, next.TicketId);
+        await desk.InScopeAsync(async sp =>
+        {
+            var db = sp.GetRequiredService<ServiceDeskDbContext>();
+            var ticket = await db.Tickets.Include(t => t.Service).Include(t => t.Messages).SingleAsync(t => t.Id == result.TicketId);
+            Assert.Equal(IntakeService.DefaultServiceCode, ticket.Service!.Code);
+            Assert.Equal(result.ContactId, ticket.RequesterId);
+            Assert.Equal(2, ticket.Messages.Count);
+        });
+    }
 }
