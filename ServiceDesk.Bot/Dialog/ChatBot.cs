@@ -447,7 +447,13 @@ internal sealed partial class ChatBot(
             transcript.Add(stored);
         }
 
-        if (ctx.State.Report is { FirstMessageId: TurnContext.UnsavedInbound } draft)
+        if (ctx.State.Report is { FirstMessageId: TurnContext.UnsavedInbound } draft && db.Entry(ctx.Conversation).State == EntityState.Added)
+        {
+            // A report begun in the turn that opens the conversation (a first contact's problem) starts at the conversation's
+            // start: no message of it comes before this one, so no key is needed before the save.
+            ctx.State = ctx.State with { Report = draft with { FirstMessageId = ReportDraft.ConversationStart } };
+        }
+        else if (ctx.State.Report is { FirstMessageId: TurnContext.UnsavedInbound } named)
         {
             // A report goes on over the next turns: its draft names the user's message by id. The message (and the replies,
             // which follow it) take their keys now, so the state goes in the turn's one save; a save gives them otherwise.
@@ -456,7 +462,7 @@ internal sealed partial class ChatBot(
                 await db.SaveChangesAsync(ct);
             }
 
-            ctx.State = ctx.State with { Report = draft with { FirstMessageId = inbound.Id } };
+            ctx.State = ctx.State with { Report = named with { FirstMessageId = inbound.Id } };
         }
 
         var offered = ctx.Rich ? replies.SelectMany(r => r.Choices) : replies.LastOrDefault(r => r.Choices.Count > 0)?.Choices ?? [];

@@ -86,6 +86,9 @@ internal sealed record DialogState
 /// <summary>What the bot has collected so far for a new ticket.</summary>
 internal sealed record ReportDraft
 {
+    /// <summary>A <see cref="FirstMessageId"/> below every message's: all of the conversation's messages are the report's.</summary>
+    public const long ConversationStart = 0;
+
     public string? Description { get; init; }
 
     /// <summary>
@@ -94,7 +97,10 @@ internal sealed record ReportDraft
     /// </summary>
     public long? TicketId { get; init; }
 
-    /// <summary>The conversation's first message of this report: it and everything after go on the ticket.</summary>
+    /// <summary>
+    /// The conversation's first message of this report: it and everything after go on the ticket.
+    /// <see cref="ConversationStart"/> when the report began with the conversation.
+    /// </summary>
     public long FirstMessageId { get; init; }
 
     /// <summary>Slugs of the knowledge articles offered, best first.</summary>

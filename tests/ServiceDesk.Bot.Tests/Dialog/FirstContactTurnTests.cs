@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServiceDesk.Bot.Dialog;
+using ServiceDesk.Core.Contacts;
 using ServiceDesk.Core.Messages;
 using ServiceDesk.Core.Persistence;
 using ServiceDesk.Testing;
@@ -74,8 +75,44 @@ public class FirstContactTurnTests
         Assert.Equal(contact.Id, inbound.AuthorContactId);
         var conversation = await desk.ConversationAsync(ana);
         Assert.Equal(ticket.Id, conversation.CurrentTicketId);
-        Assert.Contains($"\"firstMessageId\":{inbound.Id}", conversation.DialogState);
+        Assert.Contains("\"firstMessageId\":0", conversation.DialogState);
         Assert.Equal(0, await desk.QueryAsync(db => db.Messages.CountAsync(m => m.TicketId == null)));
+    }
+
+    /// <summary>
+    /// The report a first message starts begins with the conversation (its state names no message, so the turn takes no key
+    /// before its save): a ticket the report opens later still takes the conversation's unfiled messages, and only those.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_ticket_the_first_report_opens_later_takes_the_conversations_unfiled_messages(DatabaseProvider provider)
+    {
+        await using var desk = await BotDesk.CreateAsync(provider);
+        var ana = ChatUser.Sms(desk);
+        var opened = await ana.SayAsync("He olvidado la contraseña y no puedo entrar");
+        var firstTicket = await desk.QueryAsync(db => db.Tickets.Select(t => t.Id).SingleAsync());
+
+        // An agent gives the ticket to someone else: the report's answers no longer go on it.
+        await desk.QueryAsync(async db =>
+        {
+            var other = new Contact { DisplayName = "Luis Pérez", Language = "es", CreatedAt = desk.Time.GetUtcNow() };
+            db.Contacts.Add(other);
+            await db.SaveChangesAsync();
+            return await db.Tickets.Where(t => t.Id == firstTicket).ExecuteUpdateAsync(u => u.SetProperty(t => t.RequesterId, other.Id));
+        });
+        await ana.SayAsync("me sale un mensaje raro");
+        var solved = await ana.SayAsync("1");
+
+        Assert.NotNull(solved.TicketNumber);
+        Assert.NotEqual(opened.TicketNumber, solved.TicketNumber);
+        var secondTicket = await desk.QueryAsync(db => db.Tickets.Where(t => t.Id != firstTicket).Select(t => t.Id).SingleAsync());
+        var filed = await desk.QueryAsync(db => db.Messages.AsNoTracking().OrderBy(m => m.Id).Select(m => new { m.Body, m.TicketId }).ToListAsync());
+        Assert.Equal(firstTicket, filed.Single(m => m.Body == "He olvidado la contraseña y no puedo entrar").TicketId);
+        Assert.Equal(secondTicket, filed.Single(m => m.Body == "me sale un mensaje raro").TicketId);
+        Assert.DoesNotContain(filed, m => m.TicketId == null);
+        Assert.Equal(
+            filed.Count(m => m.TicketId == firstTicket),
+            filed.TakeWhile(m => m.Body != "me sale un mensaje raro").Count());
     }
 
     [Theory]
