@@ -77,17 +77,17 @@ public class PostgresRowWriterTests
     public async Task The_keys_drawn_before_the_save_go_through_the_command_interceptors()
     {
         // As the save's command does: EF's command pipeline runs them, so interceptors and the command log see them too.
-        var commands = new SeenCommands();
+        var commands = new CommandRecorder();
         await using var desk = await TestDesk.CreateAsync(DatabaseProvider.PostgreSql, services => services.AddDeskInterceptor(commands));
 
         // The desk's first message names the sequences; a returning sender's new ticket draws its keys in a statement of their own.
         var first = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM1", "+34600111222", "La VPN no conecta"));
-        Assert.Contains(commands.Texts(), t => t.Contains("pg_get_serial_sequence", StringComparison.Ordinal));
+        Assert.Contains(commands.Commands(), t => t.Contains("pg_get_serial_sequence", StringComparison.Ordinal));
         commands.Clear();
         var second = await IntakeTests.ReceiveAsync(desk, IntakeTests.Sms("SM2", "+34600111222", "Otra cosa") with { StartsNewTicket = true });
 
         Assert.Equal(IntakeOutcome.CreatedTicket, second.Outcome);
-        Assert.Contains(commands.Texts(), t => t.StartsWith("SELECT nextval(", StringComparison.Ordinal));
+        Assert.Contains(commands.Commands(), t => t.StartsWith("SELECT nextval(", StringComparison.Ordinal));
         Assert.Equal(first.TicketId + 1, second.TicketId);
     }
 
