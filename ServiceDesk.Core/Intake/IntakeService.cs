@@ -610,7 +610,7 @@ public sealed partial class IntakeService(
     private async Task<Conversation?> FindConversationAsync(InboundMessage inbound, bool lookUp, CancellationToken ct) =>
         inbound.ConversationKey is null
             ? null
-            : db.Conversations.Local.FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
+            : db.Tracked<Conversation>().FirstOrDefault(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey)
                 ?? (!lookUp ? null
                     : db.Provider == DatabaseProvider.PostgreSql
                         ? (await IntakeQueries.For(db).ConversationWithContactAndTicketByKey(db, inbound.Channel, inbound.ConversationKey, ct))?.Conversation
@@ -687,8 +687,9 @@ public sealed partial class IntakeService(
 
     private async Task<Ticket?> LoadTicketAsync(long id, Contact sender, CancellationToken ct)
     {
-        // Tracked already (brought with the conversation), it is the instance the query would return.
-        var ticket = db.Tickets.Local.FindEntry(id)?.Entity ?? await IntakeQueries.For(db).TicketById(db, id, ct);
+        // Tracked already (brought with the conversation), it is the instance the query would return (found by key, without
+        // the change detection: a key does not change).
+        var ticket = db.Tracked<Ticket>().FindEntry(id)?.Entity ?? await IntakeQueries.For(db).TicketById(db, id, ct);
 
         // A duplicate merged into another ticket sends its follow-ups there (a chain is followed a few hops).
         for (var hops = 0; ticket?.MergedIntoTicketId is { } survivor && hops < 5; hops++)

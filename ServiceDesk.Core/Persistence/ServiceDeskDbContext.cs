@@ -67,10 +67,12 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     /// <summary>
     /// The stored contact owning an address when this context tracks it already (the chat bot looks the sender up before
     /// its turn, the intake inside it): the same instance a query would return, without the round trip; else null.
+    /// Found by the identity's channel and address and the contact's key, which do not change once tracked: without the
+    /// change detection over every tracked entity (<see cref="TrackedEntities"/>).
     /// </summary>
     public Contact? TrackedContact(Channel channel, string normalizedAddress) =>
-        ContactIdentities.Local.FirstOrDefault(i => i.Channel == channel && i.Address == normalizedAddress) is { ContactId: not 0 } identity
-            ? Contacts.Local.FirstOrDefault(c => c.Id == identity.ContactId)
+        this.Tracked<ContactIdentity>().FirstOrDefault(i => i.Channel == channel && i.Address == normalizedAddress) is { ContactId: not 0 } identity
+            ? this.Tracked<Contact>().FirstOrDefault(c => c.Id == identity.ContactId)
             : null;
 
     /// <summary>The conversation with the channel's key, tracked, or null (a compiled query: every chat turn makes it).</summary>
@@ -97,7 +99,7 @@ public abstract class ServiceDeskDbContext(DbContextOptions options) : DbContext
     /// change detection), else without loading it (a compiled query: chat turns make it).
     /// </summary>
     public Task<bool> IsRequestersTicketAsync(long ticketId, long requesterId, CancellationToken cancellationToken) =>
-        Tickets.Local.FindEntry(ticketId) is { State: not EntityState.Added and not EntityState.Deleted } tracked
+        this.Tracked<Ticket>().FindEntry(ticketId) is { State: not EntityState.Added and not EntityState.Deleted } tracked
             ? Task.FromResult(tracked.Entity.RequesterId == requesterId)
             : IntakeQueries.For(this).IsRequestersTicket(this, ticketId, requesterId, cancellationToken);
 
