@@ -60,7 +60,7 @@ public sealed partial class IntakeService
         InboundMessage inbound, CancellationToken ct)
     {
         var conversationKnown = inbound.ConversationKey is null
-            || db.Conversations.Local.Any(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey);
+            || db.Tracked<Conversation>().Any(c => c.Channel == inbound.Channel && c.ExternalKey == inbound.ConversationKey);
         var opensTicket = inbound.StartsNewTicket
             || (inbound.TicketId is null && inbound.ThreadKeys.Count == 0 && (inbound.ConversationKey is null || !conversationKnown));
         var messages = await PostgresKeys.SequenceOfAsync<Message>(db, ct);
