@@ -220,7 +220,7 @@ internal static class PostgresRowWriter
                 }
                 else if (changed[i] != 0)
                 {
-                    table.AppendUpdate(builder, changed[i], whereOnNewLine: false, ref index);
+                    table.AppendUpdate(builder, changed[i], ref index);
                 }
                 else
                 {

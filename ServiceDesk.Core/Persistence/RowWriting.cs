@@ -259,7 +259,7 @@ internal static class RowWriting
         {
             var builder = _commands.Create();
             var index = 0;
-            AppendUpdate(builder, set, whereOnNewLine: true, ref index);
+            AppendUpdate(builder, set, ref index);
             return builder.AppendLine().Append("RETURNING 1;").Build();
         });
 
@@ -287,15 +287,13 @@ internal static class RowWriting
 
         /// <summary>
         /// Appends the UPDATE of the columns whose bits <paramref name="changed"/> sets, checking the key and concurrency tokens
-        /// the row was read with, its parameters numbered on from <paramref name="index"/>; the rest is the caller's. The
-        /// WHERE starts a line of its own in the SQLite writer's statements and not in the PostgreSQL writer's batch, as each
-        /// has always sent them.
+        /// the row was read with, its parameters numbered on from <paramref name="index"/>; the rest is the caller's.
         /// </summary>
-        public void AppendUpdate(IRelationalCommandBuilder builder, ulong changed, bool whereOnNewLine, ref int index)
+        public void AppendUpdate(IRelationalCommandBuilder builder, ulong changed, ref int index)
         {
             builder.Append($"UPDATE {Quoted} SET ");
             AppendEach(builder, Columns.Where((_, c) => (changed & (1UL << c)) != 0), ", ", ref index);
-            (whereOnNewLine ? builder.AppendLine() : builder.Append(" ")).Append("WHERE ");
+            builder.AppendLine().Append("WHERE ");
             AppendEach(builder, Checked, " AND ", ref index);
         }
 
